@@ -1,0 +1,356 @@
+/*
+ * brain.c — a brain handle's life: references, lazily opened storage,
+ * read transactions, and the group-commit writer (store.h).
+ *
+ * Group commit: nm_brain_write appends to the brain's queue; a thread that
+ * finds no writer active becomes the writer and drains the queue batch by
+ * batch, each batch in one backend transaction with a savepoint per write.
+ * Nobody waits for the writer: submitters return at once and learn the
+ * outcome in done(). So a worker pool never has more than one thread per
+ * brain inside a write transaction, and concurrent writes to one brain cost
+ * one commit (one fsync) per batch.
+ *
+ * Invariants:
+ *  1. users > 0 ⇒ bd != NULL; bd is only closed with users == 0 under mu.
+ *  2. writer_active is true from the moment a thread takes the writer role
+ *     until it has seen the queue empty under wq_mu; hence at most one
+ *     write transaction per brain.
+ *  3. The stats cache is only replaced by a reader when stats_gen has not
+ *     moved since its read began, so it never goes back in time.
+ *
+ * Lock order: st->mu → b->mu; wq_mu is never held with another lock.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "mem.h"
+
+const char *nm_brain_id(const nm_brain_t *b)
+{
+	return b->rec.id; /* the id never changes, so no lock is needed */
+}
+
+void nm_brain_rec_get(nm_brain_t *b, nm_brain_rec_t *out)
+{
+	pthread_mutex_lock(&b->mu);
+	nm_brain_rec_copy(out, &b->rec);
+	pthread_mutex_unlock(&b->mu);
+}
+
+bool nm_brain_can(nm_brain_t *b, const char *principal, bool admin, bool write)
+{
+	pthread_mutex_lock(&b->mu);
+	bool ok = write ? nm_brain_rec_can_write(&b->rec, principal, admin)
+	                : nm_brain_rec_can_read(&b->rec, principal, admin);
+	pthread_mutex_unlock(&b->mu);
+	return ok;
+}
+
+static void brain_free(nm_brain_t *b)
+{
+	void *bs;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	nm__lru_closed(b->st, b);
+	if (b->bd) {
+		be->brain_close(b->bd);
+		nm__store_open_delta(b->st, -1);
+	}
+	if (b->dead && b->rec.file && b->rec.file[0])
+		be->brain_destroy(bs, &b->rec);
+	pthread_mutex_destroy(&b->mu);
+	pthread_mutex_destroy(&b->wq_mu);
+	nm_brain_rec_clear(&b->rec);
+	free(b);
+}
+
+void nm_brain_release(nm_brain_t *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+		brain_free(b);
+}
+
+/* Start using b's storage, opening it if needed. */
+static int brain_use(nm_brain_t *b, void **bd, nm_err_t *err)
+{
+	void *bs;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	pthread_mutex_lock(&b->mu);
+	if (b->dead) {
+		pthread_mutex_unlock(&b->mu);
+		return nm__not_found(err, "Brain", b->rec.id);
+	}
+	bool opened = false;
+	if (!b->bd) {
+		int rc = be->brain_open(bs, &b->rec, &b->bd, err);
+		if (rc < 0) {
+			pthread_mutex_unlock(&b->mu);
+			return rc;
+		}
+		opened = true;
+	}
+	b->users++;
+	*bd = b->bd;
+	pthread_mutex_unlock(&b->mu);
+	if (opened)
+		nm__store_open_delta(b->st, 1);
+	nm__lru_touch(b->st, b);
+	return 0;
+}
+
+static void brain_unuse(nm_brain_t *b)
+{
+	pthread_mutex_lock(&b->mu);
+	b->users--;
+	pthread_mutex_unlock(&b->mu);
+}
+
+void nm__brain_close_idle(nm_brain_t *b)
+{
+	void *bs;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	bool closed = false;
+	pthread_mutex_lock(&b->mu);
+	if (b->bd && b->users == 0) {
+		be->brain_close(b->bd);
+		b->bd = NULL;
+		closed = true;
+	}
+	pthread_mutex_unlock(&b->mu);
+	if (closed) {
+		nm__store_open_delta(b->st, -1);
+		nm__lru_closed(b->st, b);
+	}
+}
+
+int nm_brain_read_begin(nm_brain_t *b, nm_tx_t **tx, nm_err_t *err)
+{
+	void *bs, *bd;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	int rc = brain_use(b, &bd, err);
+	if (rc < 0)
+		return rc;
+	rc = be->read_begin(bd, tx, err);
+	if (rc < 0) {
+		brain_unuse(b);
+		return rc;
+	}
+	(*tx)->be = be;
+	(*tx)->brain = b;
+	(*tx)->write = false;
+	return 0;
+}
+
+void nm_brain_read_end(nm_tx_t *tx)
+{
+	if (!tx)
+		return;
+	nm_brain_t *b = tx->brain;
+	tx->be->read_end(tx);
+	brain_unuse(b);
+}
+
+nm_brain_t *nm_tx_brain(nm_tx_t *tx)
+{
+	return tx->brain;
+}
+
+bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out)
+{
+	pthread_mutex_lock(&b->mu);
+	bool ok = b->stats_valid;
+	if (ok)
+		*out = b->stats;
+	pthread_mutex_unlock(&b->mu);
+	return ok;
+}
+
+int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err)
+{
+	pthread_mutex_lock(&b->mu);
+	if (b->stats_valid) {
+		*out = b->stats;
+		pthread_mutex_unlock(&b->mu);
+		return 0;
+	}
+	uint64_t gen = b->stats_gen;
+	pthread_mutex_unlock(&b->mu);
+	nm_tx_t *tx;
+	int rc = nm_brain_read_begin(b, &tx, err);
+	if (rc < 0)
+		return rc;
+	rc = tx->be->stats(tx, out, err);
+	nm_brain_read_end(tx);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&b->mu);
+	if (b->stats_gen == gen) {
+		b->stats = *out;
+		b->stats_valid = true;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+/* Fail every write of the batch that has no outcome yet with err. */
+static void fail_pending(nm_write_t *batch, const nm_err_t *err, bool all)
+{
+	for (nm_write_t *w = batch; w; w = w->next)
+		if (all || w->err.status == 0)
+			w->err = *err;
+}
+
+/* Apply one write inside its own savepoint. Returns true when it stays. */
+static bool apply_one(const nm_backend_t *be, nm_tx_t *tx, nm_write_t *w)
+{
+	if (be->savepoint(tx, &w->err) < 0)
+		return false;
+	tx->rows = 0;
+	if (w->apply(tx, w, &w->err) < 0) {
+		if (!w->err.status)
+			nm_err_set(&w->err, NM_ST_INTERNAL, "Internal error");
+		be->rollback_to(tx);
+		return false;
+	}
+	if (be->release(tx, &w->err) < 0) {
+		be->rollback_to(tx);
+		return false;
+	}
+	w->rows = tx->rows;
+	return true;
+}
+
+static void run_batch(nm_brain_t *b, nm_write_t *batch)
+{
+	void *bs, *bd;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	nm_err_t err = {0};
+	nm_tx_t *tx = NULL;
+	if (brain_use(b, &bd, &err) < 0) {
+		fail_pending(batch, &err, true);
+		goto done;
+	}
+	if (be->write_begin(bd, &tx, &err) < 0) {
+		fail_pending(batch, &err, true);
+		brain_unuse(b);
+		goto done;
+	}
+	tx->be = be;
+	tx->brain = b;
+	tx->write = true;
+	int kept = 0;
+	int64_t rows = 0;
+	for (nm_write_t *w = batch; w; w = w->next) {
+		if (apply_one(be, tx, w)) {
+			kept++;
+			rows += w->rows;
+		}
+	}
+	nm_stats_t st;
+	int rc = 0;
+	if (kept) {
+		rc = be->set_updated_at(tx, nm_time_now(), &err);
+		if (rc == 0)
+			rc = be->stats(tx, &st, &err);
+		if (rc == 0)
+			rc = be->commit(tx, &err);
+		if (rc < 0) {
+			be->rollback(tx);
+			nm_err_set(&err, NM_ST_UNAVAILABLE, "storage unavailable: the write could not be committed");
+			fail_pending(batch, &err, false);
+		}
+	} else {
+		be->rollback(tx);
+	}
+	if (kept && rc == 0) {
+		nm__store_count_commit(b->st, rows);
+		pthread_mutex_lock(&b->mu);
+		b->stats = st;
+		b->stats_valid = true;
+		b->stats_gen++;
+		pthread_mutex_unlock(&b->mu);
+	}
+	brain_unuse(b);
+done:
+	for (nm_write_t *w = batch, *next; w; w = next) {
+		next = w->next;
+		w->done(w);
+	}
+}
+
+void nm_brain_write(nm_brain_t *b, nm_write_t *w)
+{
+	w->next = NULL;
+	w->err = (nm_err_t){0};
+	w->rows = 0;
+	pthread_mutex_lock(&b->wq_mu);
+	if (b->wq_tail)
+		b->wq_tail->next = w;
+	else
+		b->wq_head = w;
+	b->wq_tail = w;
+	if (b->writer_active) {
+		pthread_mutex_unlock(&b->wq_mu);
+		return;
+	}
+	b->writer_active = true;
+	for (;;) {
+		nm_write_t *batch = b->wq_head;
+		b->wq_head = b->wq_tail = NULL;
+		if (!batch)
+			break;
+		pthread_mutex_unlock(&b->wq_mu);
+		run_batch(b, batch);
+		pthread_mutex_lock(&b->wq_mu);
+	}
+	b->writer_active = false;
+	pthread_mutex_unlock(&b->wq_mu);
+}
+
+/* nm_brain_write_sync: a write plus a condition variable to wait on. */
+typedef struct sync_write {
+	nm_write_t w;
+	int (*fn)(nm_tx_t *tx, void *arg, nm_err_t *err);
+	void *arg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool finished;
+} sync_write_t;
+
+static int sync_apply(nm_tx_t *tx, nm_write_t *w, nm_err_t *err)
+{
+	sync_write_t *s = (sync_write_t *)w;
+	return s->fn(tx, s->arg, err);
+}
+
+static void sync_done(nm_write_t *w)
+{
+	sync_write_t *s = (sync_write_t *)w;
+	pthread_mutex_lock(&s->mu);
+	s->finished = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int nm_brain_write_sync(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_err_t *err), void *arg,
+                        nm_err_t *err)
+{
+	sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done}, .fn = apply, .arg = arg};
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	nm_brain_write(b, &s.w);
+	pthread_mutex_lock(&s.mu);
+	while (!s.finished)
+		pthread_cond_wait(&s.cv, &s.mu);
+	pthread_mutex_unlock(&s.mu);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	if (s.w.err.status) {
+		if (err)
+			*err = s.w.err;
+		return -s.w.err.status;
+	}
+	return 0;
+}

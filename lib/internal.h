@@ -1,0 +1,146 @@
+/*
+ * internal.h — PRIVATE to lib/: the backend function table and the parts of
+ * the store and brain handle that backends and store.c share. Nothing
+ * outside lib/ includes this file.
+ */
+#ifndef NM_INTERNAL_H
+#define NM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "hmap.h"
+#include "store.h"
+
+typedef struct nm_backend nm_backend_t;
+
+/* Every backend transaction embeds this as its first member. */
+struct nm_tx {
+	const nm_backend_t *be;
+	nm_brain_t *brain;
+	bool write;
+	int64_t rows;               /* objects changed since the last savepoint */
+};
+
+/*
+ * The backend function table. `bs` is the backend's store state (one per
+ * nm_store_t), `bd` a brain's open storage. Data operations get the tx the
+ * backend created in read_begin/write_begin. Return conventions are those
+ * of store.h. Thread rules: catalog_* calls are serialised by the store's
+ * catalog mutex; brain_open/brain_close by the brain's mutex; one write
+ * transaction per brain at a time (the group-commit writer); read
+ * transactions run concurrently with each other and with the writer.
+ */
+struct nm_backend {
+	const char *name;
+	bool evictable;             /* brains may be closed and reopened (persistent) */
+
+	int (*open)(const nm_store_opts_t *o, void **bs, nm_err_t *err);
+	void (*close)(void *bs);
+	/* Calls cb with each stored brain record (taken: cb owns it). */
+	int (*catalog_load)(void *bs, int (*cb)(void *arg, nm_brain_rec_t *rec), void *arg, nm_err_t *err);
+	int (*catalog_put)(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err);
+	int (*catalog_delete)(void *bs, const char *id, nm_err_t *err);
+
+	int (*brain_init)(void *bs, const nm_brain_rec_t *rec, nm_err_t *err);
+	int (*brain_open)(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_t *err);
+	void (*brain_close)(void *bd);
+	void (*brain_destroy)(void *bs, const nm_brain_rec_t *rec);
+
+	int (*read_begin)(void *bd, nm_tx_t **tx, nm_err_t *err);
+	void (*read_end)(nm_tx_t *tx);
+	int (*write_begin)(void *bd, nm_tx_t **tx, nm_err_t *err);
+	int (*commit)(nm_tx_t *tx, nm_err_t *err);
+	void (*rollback)(nm_tx_t *tx);
+	int (*savepoint)(nm_tx_t *tx, nm_err_t *err);
+	int (*release)(nm_tx_t *tx, nm_err_t *err);
+	void (*rollback_to)(nm_tx_t *tx);
+	/* Record the contents' last-change time (written before commit). */
+	int (*set_updated_at)(nm_tx_t *tx, int64_t t, nm_err_t *err);
+
+	int (*neuron_add)(nm_tx_t *, const nm_neuron_t *, nm_err_t *);
+	int (*neuron_get)(nm_tx_t *, const char *, nm_neuron_t *, nm_err_t *);
+	int (*neuron_update)(nm_tx_t *, const nm_neuron_t *, nm_err_t *);
+	int (*neuron_delete)(nm_tx_t *, const char *, nm_err_t *);
+	int (*neuron_exists)(nm_tx_t *, const char *, nm_err_t *);
+	int (*neuron_scan)(nm_tx_t *, const nm_neuron_filter_t *, nm_neuron_cb, void *, nm_err_t *);
+	int (*state_get)(nm_tx_t *, const char *, nm_state_t *, nm_err_t *);
+	int (*state_put)(nm_tx_t *, const nm_state_t *, nm_err_t *);
+	int (*synapse_add)(nm_tx_t *, const nm_synapse_t *, nm_err_t *);
+	int (*synapse_get)(nm_tx_t *, const char *, nm_synapse_t *, nm_err_t *);
+	int (*synapse_update)(nm_tx_t *, const nm_synapse_t *, nm_err_t *);
+	int (*synapse_delete)(nm_tx_t *, const char *, nm_err_t *);
+	int (*synapse_scan)(nm_tx_t *, const nm_synapse_filter_t *, nm_synapse_cb, void *, nm_err_t *);
+	int (*fiber_add)(nm_tx_t *, const nm_fiber_t *, nm_err_t *);
+	int (*fiber_get)(nm_tx_t *, const char *, nm_fiber_t *, nm_err_t *);
+	int (*fiber_update)(nm_tx_t *, const nm_fiber_t *, nm_err_t *);
+	int (*fiber_delete)(nm_tx_t *, const char *, nm_err_t *);
+	int (*fiber_scan)(nm_tx_t *, const nm_fiber_filter_t *, nm_fiber_cb, void *, nm_err_t *);
+	int (*typed_memory_put)(nm_tx_t *, const char *, nm_memory_type_t, const char *, nm_err_t *);
+	int (*typed_memory_scan)(nm_tx_t *, nm_blob_cb, void *, nm_err_t *);
+	int (*typed_memory_counts)(nm_tx_t *, int64_t *, nm_err_t *);
+	int (*project_put)(nm_tx_t *, const char *, const char *, nm_err_t *);
+	int (*project_scan)(nm_tx_t *, nm_blob_cb, void *, nm_err_t *);
+	int (*meta_get)(nm_tx_t *, char **, nm_err_t *);
+	int (*meta_put)(nm_tx_t *, const char *, nm_err_t *);
+	int (*stats)(nm_tx_t *, nm_stats_t *, nm_err_t *);
+	int (*fiber_counts_since)(nm_tx_t *, const int64_t *, int64_t *, int, nm_err_t *);
+	int64_t (*size_bytes)(nm_tx_t *);
+};
+
+/*
+ * The brain handle (store.h's nm_brain_t). Fields say which lock guards
+ * them; "immutable" ones are set before the handle is shared.
+ *
+ * States: creating (in map, !ready) → ready (lookups find it) → unlinked
+ * (deleted: gone from registry) → dead (no new users) → freed (refs 0).
+ * Storage: closed (bd NULL) ⇄ open, opened by nm__brain_use on demand and
+ * closed by nm__brain_close_idle (LRU) or when the handle is freed.
+ */
+struct nm_brain {
+	nm_store_t *st;                   /* immutable */
+	atomic_int refs;                  /* registry 1 + each holder */
+	pthread_mutex_t mu;               /* guards rec, dead, bd, users, stats* */
+	nm_brain_rec_t rec;               /* current record; replaced whole on update */
+	bool dead;
+	void *bd;                         /* backend storage, NULL when closed */
+	int users;                        /* transactions using bd now */
+	nm_stats_t stats;                 /* cache, valid when stats_valid */
+	bool stats_valid;
+	uint64_t stats_gen;               /* bumped by every commit */
+	/* guarded by st->mu */
+	bool ready, unlinked, in_lru;
+	nm_brain_t *prev, *next;          /* creation order */
+	nm_brain_t *lru_prev, *lru_next;
+	/* the write queue (group commit), guarded by wq_mu */
+	pthread_mutex_t wq_mu;
+	nm_write_t *wq_head, *wq_tail;
+	bool writer_active;               /* a thread is draining the queue */
+};
+
+/* store.c internals used by brain.c */
+const nm_backend_t *nm__store_backend(nm_store_t *st, void **bs);
+void nm__store_count_commit(nm_store_t *st, int64_t rows);
+void nm__store_open_delta(nm_store_t *st, int delta);
+void nm__lru_unlink(nm_store_t *st, nm_brain_t *b);   /* st->mu held */
+void nm__lru_touch(nm_store_t *st, nm_brain_t *b);
+void nm__lru_closed(nm_store_t *st, nm_brain_t *b);
+/* brain.c internals used by store.c */
+void nm__brain_close_idle(nm_brain_t *b);
+
+extern const nm_backend_t nm__backend_memory;
+extern const nm_backend_t nm__backend_sqlite;
+
+/* Standard not-found / duplicate details, shared by backends. */
+int nm__not_found(nm_err_t *err, const char *kind, const char *id);
+int nm__exists(nm_err_t *err, const char *kind, const char *id);
+
+/* Does fiber f satisfy the non-ordering parts of filter q? Shared by
+ * backends that filter in C (memory) and as a re-check (sqlite). */
+bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q);
+/* qsort-style comparison for fiber ordering; a and b carry their creation
+ * sequence in seq_a/seq_b for ties. */
+int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b, int64_t seq_b,
+                        nm_fiber_order_t order, bool descending);
+
+#endif

@@ -1,0 +1,392 @@
+/*
+ * store.c — the store and its brain registry (store.h).
+ *
+ * Owns: the backend instance, the registry of brain handles (a hash map by
+ * id plus a list in creation order), the LRU of brains whose storage is
+ * open, and the metrics counters.
+ *
+ * Invariants:
+ *  1. Every live brain is in `brains` and in the creation list, and the
+ *     registry holds one reference to it. A brain being created is in the
+ *     map (so a second create sees 409) but not `ready`, and lookups skip it.
+ *  2. A brain in the LRU list has open storage or is about to; only brains
+ *     with no active users are closed, and only by evict_some().
+ *  3. A deleted brain is `unlinked` (gone from map, list and LRU) before it
+ *     is marked dead; its storage is destroyed by the last release.
+ *
+ * Lock order: catalog_mu → st->mu → b->mu. Never take st->mu while holding
+ * a brain's mu. The backend's catalog_* calls run under catalog_mu.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "mem.h"
+#include "uuid.h"
+
+struct nm_store {
+	const nm_backend_t *be;
+	void *bs;                        /* backend state */
+	nm_store_opts_t opts;
+	pthread_mutex_t catalog_mu;      /* serialises catalog writes and record updates */
+	pthread_mutex_t mu;              /* guards brains, first/last, lru_* */
+	nm_hmap_t brains;                /* id → nm_brain_t* */
+	nm_brain_t *first, *last;        /* creation order */
+	nm_brain_t *lru_head, *lru_tail; /* most recently used first */
+	size_t count;                    /* ready brains */
+	atomic_uint_fast64_t commits, rows_written, open_brains;
+};
+
+static const nm_backend_t *find_backend(const char *name)
+{
+	if (!name || strcmp(name, "sqlite") == 0)
+		return &nm__backend_sqlite;
+	if (strcmp(name, "memory") == 0)
+		return &nm__backend_memory;
+	return NULL;
+}
+
+static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
+{
+	nm_brain_t *b = nm_xcalloc(1, sizeof *b);
+	b->st = st;
+	b->rec = *rec_taken;
+	atomic_init(&b->refs, 1);
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_mutex_init(&b->wq_mu, NULL);
+	b->stats.updated_at = NM_TIME_NONE;
+	return b;
+}
+
+static void list_append(nm_store_t *st, nm_brain_t *b)
+{
+	b->prev = st->last;
+	b->next = NULL;
+	if (st->last)
+		st->last->next = b;
+	else
+		st->first = b;
+	st->last = b;
+	st->count++;
+}
+
+static int load_one(void *arg, nm_brain_rec_t *rec)
+{
+	nm_store_t *st = arg;
+	nm_brain_t *b = brain_new(st, rec);
+	b->ready = true;
+	nm_hmap_put(&st->brains, b->rec.id, strlen(b->rec.id), b);
+	list_append(st, b);
+	return 0;
+}
+
+nm_store_t *nm_store_open(const nm_store_opts_t *opts, nm_err_t *err)
+{
+	const nm_backend_t *be = find_backend(opts->backend);
+	if (!be) {
+		nm_err_set(err, NM_ST_INVALID, "storage: unknown backend '%s'; allowed: sqlite, memory", opts->backend);
+		return NULL;
+	}
+	nm_store_t *st = nm_xcalloc(1, sizeof *st);
+	st->be = be;
+	st->opts = *opts;
+	st->opts.backend = be->name;
+	st->opts.data_dir = nm_xstrdup(opts->data_dir ? opts->data_dir : "./data");
+	if (st->opts.readers_per_brain <= 0)
+		st->opts.readers_per_brain = 4;
+	if (st->opts.max_open_brains <= 0)
+		st->opts.max_open_brains = 256;
+	pthread_mutex_init(&st->catalog_mu, NULL);
+	pthread_mutex_init(&st->mu, NULL);
+	if (be->open(&st->opts, &st->bs, err) < 0)
+		goto fail;
+	if (be->catalog_load(st->bs, load_one, st, err) < 0) {
+		be->close(st->bs);
+		goto fail;
+	}
+	return st;
+fail:
+	nm_hmap_free(&st->brains);
+	free((char *)st->opts.data_dir);
+	free(st);
+	return NULL;
+}
+
+void nm_store_close(nm_store_t *st)
+{
+	if (!st)
+		return;
+	nm_brain_t *b = st->first;
+	while (b) {
+		nm_brain_t *next = b->next;
+		b->unlinked = true;
+		nm_brain_release(b); /* the registry's reference: closes storage */
+		b = next;
+	}
+	nm_hmap_free(&st->brains);
+	st->be->close(st->bs);
+	pthread_mutex_destroy(&st->mu);
+	pthread_mutex_destroy(&st->catalog_mu);
+	free((char *)st->opts.data_dir);
+	free(st);
+}
+
+const char *nm_store_backend(const nm_store_t *st)
+{
+	return st->be->name;
+}
+
+void nm_store_counters(nm_store_t *st, nm_store_counters_t *out)
+{
+	out->commits = atomic_load_explicit(&st->commits, memory_order_relaxed);
+	out->rows_written = atomic_load_explicit(&st->rows_written, memory_order_relaxed);
+	out->open_brains = atomic_load_explicit(&st->open_brains, memory_order_relaxed);
+}
+
+void nm__store_count_commit(nm_store_t *st, int64_t rows)
+{
+	atomic_fetch_add_explicit(&st->commits, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->rows_written, (uint64_t)rows, memory_order_relaxed);
+}
+
+const nm_backend_t *nm__store_backend(nm_store_t *st, void **bs)
+{
+	*bs = st->bs;
+	return st->be;
+}
+
+nm_brain_t *nm_store_brain_get(nm_store_t *st, const char *id)
+{
+	pthread_mutex_lock(&st->mu);
+	nm_brain_t *b = nm_hmap_get(&st->brains, id, strlen(id));
+	if (b && b->ready)
+		atomic_fetch_add(&b->refs, 1);
+	else
+		b = NULL;
+	pthread_mutex_unlock(&st->mu);
+	return b;
+}
+
+size_t nm_store_brain_count(nm_store_t *st)
+{
+	pthread_mutex_lock(&st->mu);
+	size_t n = st->count;
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+int nm_store_brain_each(nm_store_t *st, int (*cb)(void *arg, nm_brain_t *b), void *arg)
+{
+	/* Snapshot the list under the lock, then call back without it. */
+	pthread_mutex_lock(&st->mu);
+	size_t n = 0;
+	nm_brain_t **v = nm_xmalloc(sizeof *v * (st->count + 1));
+	for (nm_brain_t *b = st->first; b; b = b->next) {
+		atomic_fetch_add(&b->refs, 1);
+		v[n++] = b;
+	}
+	pthread_mutex_unlock(&st->mu);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!rc)
+			rc = cb(arg, v[i]);
+		nm_brain_release(v[i]);
+	}
+	free(v);
+	return rc;
+}
+
+int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t **out, nm_err_t *err)
+{
+	nm_brain_rec_t r;
+	nm_brain_rec_copy(&r, rec);
+	char u[NM_UUID_BUFSZ];
+	free(r.file);
+	r.file = nm_xstrdup(nm_uuid4(u));
+	r.created_at = r.updated_at = nm_time_now();
+	if (!r.metadata)
+		r.metadata = nm_xstrdup("{}");
+
+	pthread_mutex_lock(&st->mu);
+	if (nm_hmap_get(&st->brains, r.id, strlen(r.id))) {
+		pthread_mutex_unlock(&st->mu);
+		nm_brain_rec_clear(&r);
+		return nm_err_set(err, NM_ST_CONFLICT, "Brain %s already exists", rec->id);
+	}
+	nm_brain_t *b = brain_new(st, &r);
+	nm_hmap_put(&st->brains, b->rec.id, strlen(b->rec.id), b);
+	pthread_mutex_unlock(&st->mu);
+
+	pthread_mutex_lock(&st->catalog_mu);
+	int rc = st->be->brain_init(st->bs, &b->rec, err);
+	if (rc == 0) {
+		rc = st->be->catalog_put(st->bs, &b->rec, true, err);
+		if (rc < 0)
+			st->be->brain_destroy(st->bs, &b->rec);
+	}
+	pthread_mutex_unlock(&st->catalog_mu);
+
+	pthread_mutex_lock(&st->mu);
+	if (rc < 0) {
+		nm_hmap_del(&st->brains, b->rec.id, strlen(b->rec.id));
+		b->unlinked = true;
+	} else {
+		b->ready = true;
+		list_append(st, b);
+		if (out)
+			atomic_fetch_add(&b->refs, 1);
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (rc < 0) {
+		nm_brain_release(b); /* not dead: its (already destroyed) storage is left alone */
+		return rc;
+	}
+	if (out)
+		*out = b;
+	return 0;
+}
+
+int nm_brain_update(nm_brain_t *b, int (*edit)(nm_brain_rec_t *rec, void *arg, nm_err_t *err), void *arg,
+                    nm_err_t *err)
+{
+	nm_store_t *st = b->st;
+	pthread_mutex_lock(&st->catalog_mu);
+	nm_brain_rec_t r;
+	pthread_mutex_lock(&b->mu);
+	bool dead = b->dead;
+	nm_brain_rec_copy(&r, &b->rec);
+	pthread_mutex_unlock(&b->mu);
+	int rc = dead ? nm__not_found(err, "Brain", b->rec.id) : edit(&r, arg, err);
+	if (rc == 0) {
+		r.updated_at = nm_time_now();
+		rc = st->be->catalog_put(st->bs, &r, false, err);
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&b->mu);
+		nm_brain_rec_t old = b->rec;
+		b->rec = r;
+		pthread_mutex_unlock(&b->mu);
+		nm_brain_rec_clear(&old);
+	} else {
+		nm_brain_rec_clear(&r);
+	}
+	pthread_mutex_unlock(&st->catalog_mu);
+	return rc;
+}
+
+int nm_brain_delete(nm_brain_t *b, nm_err_t *err)
+{
+	nm_store_t *st = b->st;
+	pthread_mutex_lock(&st->catalog_mu);
+	pthread_mutex_lock(&st->mu);
+	bool gone = b->unlinked;
+	pthread_mutex_unlock(&st->mu);
+	if (gone) {
+		pthread_mutex_unlock(&st->catalog_mu);
+		return nm__not_found(err, "Brain", b->rec.id);
+	}
+	int rc = st->be->catalog_delete(st->bs, b->rec.id, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&st->mu);
+		nm_hmap_del(&st->brains, b->rec.id, strlen(b->rec.id));
+		if (b->prev)
+			b->prev->next = b->next;
+		else
+			st->first = b->next;
+		if (b->next)
+			b->next->prev = b->prev;
+		else
+			st->last = b->prev;
+		st->count--;
+		nm__lru_unlink(st, b);
+		b->unlinked = true;
+		pthread_mutex_unlock(&st->mu);
+		pthread_mutex_lock(&b->mu);
+		b->dead = true;
+		pthread_mutex_unlock(&b->mu);
+	}
+	pthread_mutex_unlock(&st->catalog_mu);
+	if (rc == 0)
+		nm_brain_release(b); /* the registry's reference */
+	return rc;
+}
+
+/* ---- LRU of open brains (st->mu held by callers of the nm__lru_* pair) ---- */
+
+void nm__lru_unlink(nm_store_t *st, nm_brain_t *b)
+{
+	if (!b->in_lru)
+		return;
+	if (b->lru_prev)
+		b->lru_prev->lru_next = b->lru_next;
+	else
+		st->lru_head = b->lru_next;
+	if (b->lru_next)
+		b->lru_next->lru_prev = b->lru_prev;
+	else
+		st->lru_tail = b->lru_prev;
+	b->lru_prev = b->lru_next = NULL;
+	b->in_lru = false;
+}
+
+/* Mark b most recently used, then close the least recently used idle
+ * brains beyond the bound. Called without any brain lock held. */
+void nm__lru_touch(nm_store_t *st, nm_brain_t *b)
+{
+	if (!st->be->evictable)
+		return;
+	nm_brain_t *victims[8];
+	int nv = 0;
+	pthread_mutex_lock(&st->mu);
+	if (!b->unlinked) {
+		nm__lru_unlink(st, b);
+		b->lru_next = st->lru_head;
+		if (st->lru_head)
+			st->lru_head->lru_prev = b;
+		st->lru_head = b;
+		if (!st->lru_tail)
+			st->lru_tail = b;
+		b->in_lru = true;
+	}
+	uint64_t open = atomic_load(&st->open_brains);
+	for (nm_brain_t *v = st->lru_tail; v && open > (uint64_t)st->opts.max_open_brains && nv < 8;
+	     v = v->lru_prev) {
+		if (v == b)
+			continue;
+		victims[nv++] = v;
+		atomic_fetch_add(&v->refs, 1);
+		open--;
+	}
+	pthread_mutex_unlock(&st->mu);
+	for (int i = 0; i < nv; i++) {
+		nm__brain_close_idle(victims[i]);
+		nm_brain_release(victims[i]);
+	}
+}
+
+void nm__lru_closed(nm_store_t *st, nm_brain_t *b)
+{
+	pthread_mutex_lock(&st->mu);
+	nm__lru_unlink(st, b);
+	pthread_mutex_unlock(&st->mu);
+}
+
+void nm__store_open_delta(nm_store_t *st, int delta)
+{
+	if (delta > 0)
+		atomic_fetch_add(&st->open_brains, 1);
+	else
+		atomic_fetch_sub(&st->open_brains, 1);
+}
+
+int nm__not_found(nm_err_t *err, const char *kind, const char *id)
+{
+	return nm_err_set(err, NM_ST_NOT_FOUND, "%s %.200s not found", kind, id);
+}
+
+int nm__exists(nm_err_t *err, const char *kind, const char *id)
+{
+	return nm_err_set(err, NM_ST_CONFLICT, "%s %.200s already exists", kind, id);
+}

@@ -1,0 +1,231 @@
+/*
+ * store_ops.c — nm_tx_* data operations (store.h): dispatch to the
+ * transaction's backend. Write operations refuse read transactions and
+ * count the objects they change (for the rows-written metric). Functions
+ * are in the order of store.h.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#include "text.h"
+
+static int read_only(nm_err_t *err)
+{
+	return nm_err_set(err, NM_ST_INTERNAL, "Internal error: write in a read transaction");
+}
+
+int nm_tx_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->neuron_add(tx, n, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_t *err)
+{
+	return tx->be->neuron_get(tx, id, out, err);
+}
+
+int nm_tx_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->neuron_update(tx, n, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->neuron_delete(tx, id, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_neuron_exists(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	return tx->be->neuron_exists(tx, id, err);
+}
+
+int nm_tx_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb, void *arg, nm_err_t *err)
+{
+	if (!f->contains)
+		return tx->be->neuron_scan(tx, f, cb, arg, err);
+	/* Backends match against lower(content): lower the needle once here. */
+	nm_neuron_filter_t q = *f;
+	char *low = nm_utf8_lower(f->contains, f->contains_len, &q.contains_len);
+	if (!low)
+		return nm_err_set(err, NM_ST_INVALID, "content_contains: invalid UTF-8");
+	q.contains = low;
+	int rc = tx->be->neuron_scan(tx, &q, cb, arg, err);
+	free(low);
+	return rc;
+}
+
+int nm_tx_state_get(nm_tx_t *tx, const char *neuron_id, nm_state_t *out, nm_err_t *err)
+{
+	return tx->be->state_get(tx, neuron_id, out, err);
+}
+
+int nm_tx_state_put(nm_tx_t *tx, const nm_state_t *s, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->state_put(tx, s, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_synapse_add(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->synapse_add(tx, s, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t *err)
+{
+	return tx->be->synapse_get(tx, id, out, err);
+}
+
+int nm_tx_synapse_update(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->synapse_update(tx, s, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->synapse_delete(tx, id, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->synapse_scan(tx, f, cb, arg, err);
+}
+
+int nm_tx_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->fiber_add(tx, f, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err)
+{
+	return tx->be->fiber_get(tx, id, out, err);
+}
+
+int nm_tx_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->fiber_update(tx, f, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->fiber_delete(tx, id, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->fiber_scan(tx, f, cb, arg, err);
+}
+
+int nm_tx_typed_memory_put(nm_tx_t *tx, const char *fiber_id, nm_memory_type_t type, const char *json, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->typed_memory_put(tx, fiber_id, type, json, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_typed_memory_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->typed_memory_scan(tx, cb, arg, err);
+}
+
+int nm_tx_typed_memory_counts(nm_tx_t *tx, int64_t *counts, nm_err_t *err)
+{
+	return tx->be->typed_memory_counts(tx, counts, err);
+}
+
+int nm_tx_project_put(nm_tx_t *tx, const char *id, const char *json, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->project_put(tx, id, json, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_project_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->project_scan(tx, cb, arg, err);
+}
+
+int nm_tx_meta_get(nm_tx_t *tx, char **json, nm_err_t *err)
+{
+	return tx->be->meta_get(tx, json, err);
+}
+
+int nm_tx_meta_put(nm_tx_t *tx, const char *json, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->meta_put(tx, json, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_stats(nm_tx_t *tx, nm_stats_t *out, nm_err_t *err)
+{
+	return tx->be->stats(tx, out, err);
+}
+
+int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts, int n, nm_err_t *err)
+{
+	return tx->be->fiber_counts_since(tx, since, counts, n, err);
+}
+
+int64_t nm_tx_size_bytes(nm_tx_t *tx)
+{
+	return tx->be->size_bytes(tx);
+}

@@ -1,0 +1,313 @@
+/*
+ * store_sqlite_fiber.c — fibers in the SQLite backend.
+ *
+ * A fiber is one row of `fibers` (id lists and tags packed as NUL-separated
+ * blobs, in first-seen order) plus its index entries: one fiber_neurons row
+ * per member neuron id and one fiber_tags row per tag, both keyed by a
+ * 64-bit hash of the string, and one fiber_time R*Tree box when both ends
+ * of its time range are set. Index entries are candidates only: every row a
+ * scan reads is re-checked against the filter in C (hash collisions, and
+ * the R*Tree's 32-bit float boxes are rounded outwards), and offset/limit
+ * are applied after that check.
+ */
+#include "store_sqlite.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "mem.h"
+
+#define FIBER_COLS "seq, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end, coherence, salience," \
+                   " frequency, summary, tags, metadata, created_at"
+
+/* Owned fiber from the current row (lists are unpacked into owned sets). */
+static void row_fiber(sqlite3_stmt *s, nm_fiber_t *f)
+{
+	memset(f, 0, sizeof *f);
+	f->id = nm_xstrdup((const char *)sqlite3_column_text(s, 1));
+	nm_strv_unpack(&f->neuron_ids, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+	nm_strv_unpack(&f->synapse_ids, sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3));
+	f->anchor_neuron_id = nm_xstrdup((const char *)sqlite3_column_text(s, 4));
+	f->time_start = nm__col_time(s, 5);
+	f->time_end = nm__col_time(s, 6);
+	f->coherence = sqlite3_column_double(s, 7);
+	f->salience = sqlite3_column_double(s, 8);
+	f->frequency = sqlite3_column_int64(s, 9);
+	f->summary = nm_xstrdup((const char *)sqlite3_column_text(s, 10));
+	nm_strv_unpack(&f->tags, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11));
+	f->metadata = nm_xstrdup((const char *)sqlite3_column_text(s, 12));
+	f->created_at = sqlite3_column_int64(s, 13);
+}
+
+static int64_t strhash(const char *s)
+{
+	return (int64_t)nm_hash64(s, strlen(s));
+}
+
+/* Insert (or delete) the index entries of fiber `seq`. */
+static int index_entries(sconn_t *c, int64_t seq, const nm_strv_t *neurons, const nm_strv_t *tags,
+                         int64_t t0, int64_t t1, bool insert, nm_err_t *err)
+{
+	const nm_strv_t *lists[2] = {neurons, tags};
+	const sq_id_t ids[2][2] = {{SQ_FN_DELETE, SQ_FN_INSERT}, {SQ_FT_DELETE, SQ_FT_INSERT}};
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			sqlite3_stmt *s = nm__sq(c, ids[l][insert], err);
+			if (!s)
+				return -NM_ST_INTERNAL;
+			sqlite3_bind_int64(s, 1, strhash(lists[l]->v[i]));
+			sqlite3_bind_int64(s, 2, seq);
+			int rc = nm__sq_exec(c, s, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (t0 == NM_TIME_NONE || t1 == NM_TIME_NONE)
+		return 0;
+	sqlite3_stmt *s = nm__sq(c, insert ? SQ_FTIME_INSERT : SQ_FTIME_DELETE, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_int64(s, 1, seq);
+	if (insert) {
+		sqlite3_bind_double(s, 2, (double)(t0 / NM_USEC_PER_SEC));
+		sqlite3_bind_double(s, 3, (double)(t1 / NM_USEC_PER_SEC));
+	}
+	return nm__sq_exec(c, s, err);
+}
+
+/* Bind ?2 … ?13 (everything but the key) of insert and update. */
+static void bind_fiber(sqlite3_stmt *s, const nm_fiber_t *f, char **blobs)
+{
+	size_t n0, n1, n2;
+	blobs[0] = nm_strv_pack(&f->neuron_ids, &n0);
+	blobs[1] = nm_strv_pack(&f->synapse_ids, &n1);
+	blobs[2] = nm_strv_pack(&f->tags, &n2);
+	nm__bind_blob(s, 2, blobs[0], n0);
+	nm__bind_blob(s, 3, blobs[1], n1);
+	sqlite3_bind_text(s, 4, f->anchor_neuron_id, -1, SQLITE_STATIC);
+	nm__bind_time(s, 5, f->time_start);
+	nm__bind_time(s, 6, f->time_end);
+	sqlite3_bind_double(s, 7, f->coherence);
+	sqlite3_bind_double(s, 8, f->salience);
+	sqlite3_bind_int64(s, 9, f->frequency);
+	nm__bind_text(s, 10, f->summary);
+	nm__bind_blob(s, 11, blobs[2], n2);
+	sqlite3_bind_text(s, 12, f->metadata ? f->metadata : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, f->created_at);
+}
+
+static void free_blobs(char **blobs)
+{
+	for (int i = 0; i < 3; i++)
+		free(blobs[i]);
+}
+
+int nm__sq_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, SQ_FIBER_INSERT, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	char *blobs[3];
+	sqlite3_bind_text(s, 1, f->id, -1, SQLITE_STATIC);
+	bind_fiber(s, f, blobs);
+	int rc = nm__sq_exec(c, s, err);
+	free_blobs(blobs);
+	if (rc == -NM_ST_CONFLICT)
+		return nm__exists(err, "Fiber", f->id);
+	if (rc < 0)
+		return rc;
+	int64_t seq = sqlite3_last_insert_rowid(c->db);
+	rc = index_entries(c, seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
+	return rc < 0 ? rc : nm__sq_counter(c, "fibers", 1, err);
+}
+
+int nm__sq_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, SQ_FIBER_GET, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s), ret = 0;
+	if (rc == SQLITE_ROW)
+		row_fiber(s, out);
+	else
+		ret = rc == SQLITE_DONE ? nm__not_found(err, "Fiber", id) : nm__sq_fail(c, rc, err);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+/* The stored fiber's row number and indexed fields; 404 when absent. */
+typedef struct fiber_key {
+	int64_t seq, t0, t1;
+	nm_strv_t neurons, tags;
+} fiber_key_t;
+
+static int fiber_key(sconn_t *c, const char *id, fiber_key_t *k, nm_err_t *err)
+{
+	memset(k, 0, sizeof *k);
+	sqlite3_stmt *s = nm__sq(c, SQ_FIBER_SEQ, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s), ret = 0;
+	if (rc == SQLITE_ROW) {
+		k->seq = sqlite3_column_int64(s, 0);
+		nm_strv_unpack(&k->neurons, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+		nm_strv_unpack(&k->tags, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+		k->t0 = nm__col_time(s, 3);
+		k->t1 = nm__col_time(s, 4);
+	} else {
+		ret = rc == SQLITE_DONE ? nm__not_found(err, "Fiber", id) : nm__sq_fail(c, rc, err);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+static void fiber_key_clear(fiber_key_t *k)
+{
+	nm_strv_clear(&k->neurons);
+	nm_strv_clear(&k->tags);
+}
+
+int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	fiber_key_t k;
+	int rc = fiber_key(c, f->id, &k, err);
+	if (rc == 0)
+		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
+	if (rc == 0) {
+		sqlite3_stmt *s = nm__sq(c, SQ_FIBER_UPDATE, err);
+		char *blobs[3];
+		if (!s) {
+			rc = -NM_ST_INTERNAL;
+		} else {
+			sqlite3_bind_int64(s, 1, k.seq);
+			bind_fiber(s, f, blobs);
+			rc = nm__sq_exec(c, s, err);
+			free_blobs(blobs);
+		}
+	}
+	if (rc == 0)
+		rc = index_entries(c, k.seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
+	fiber_key_clear(&k);
+	return rc;
+}
+
+int nm__sq_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	fiber_key_t k;
+	int rc = fiber_key(c, id, &k, err);
+	if (rc == 0)
+		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
+	sqlite3_stmt *s;
+	if (rc == 0 && (s = nm__sq(c, SQ_FIBER_DELETE, err))) {
+		sqlite3_bind_int64(s, 1, k.seq);
+		rc = nm__sq_exec(c, s, err);
+	}
+	if (rc == 0)
+		rc = nm__sq_counter(c, "fibers", -1, err);
+	if (rc == 0 && (s = nm__sq(c, SQ_TM_DELETE, err))) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		rc = nm__sq_exec(c, s, err);
+		if (rc == 0 && sqlite3_changes(c->db)) {
+			tx->rows++;
+			rc = nm__sq_counter(c, "typed_memories", -1, err);
+		}
+	}
+	fiber_key_clear(&k);
+	return rc;
+}
+
+/* Scan variants: filter bits, then order (2 bits) and direction (1 bit). */
+enum { FF_NEURON = 1, FF_TIME = 2, FF_TAGS = 4, FF_SALIENCE = 8 };
+
+static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool desc, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fibers WHERE 1");
+	if (filters & FF_NEURON)
+		n += (size_t)snprintf(buf + n, cap - n, " AND seq IN (SELECT fiber FROM fiber_neurons WHERE nhash = ?1)");
+	if (filters & FF_TIME)
+		n += (size_t)snprintf(buf + n, cap - n,
+		                      " AND seq IN (SELECT id FROM fiber_time WHERE t0 <= ?3 AND t1 >= ?2)"
+		                      " AND time_start <= ?5 AND time_end >= ?4");
+	if (filters & FF_TAGS) /* the first tag narrows; the C re-check covers all of them */
+		n += (size_t)snprintf(buf + n, cap - n, " AND seq IN (SELECT fiber FROM fiber_tags WHERE thash = ?6)");
+	if (filters & FF_SALIENCE)
+		n += (size_t)snprintf(buf + n, cap - n, " AND salience >= ?7");
+	static const char *const cols[] = {"created_at", "salience", "frequency"};
+	if (order == NM_ORDER_INSERTION)
+		snprintf(buf + n, cap - n, " ORDER BY seq");
+	else
+		snprintf(buf + n, cap - n, " ORDER BY %s %s, seq", cols[order], desc ? "DESC" : "ASC");
+	return buf;
+}
+
+int nm__sq_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	unsigned filters = 0;
+	if (f->contains_neuron)
+		filters |= FF_NEURON;
+	if (f->time_start != NM_TIME_NONE)
+		filters |= FF_TIME;
+	if (f->tags && f->tags->n)
+		filters |= FF_TAGS;
+	if (f->has_min_salience)
+		filters |= FF_SALIENCE;
+	bool desc = f->order == NM_ORDER_DEFAULT ? true : f->descending;
+	int ord = f->order == NM_ORDER_DEFAULT ? NM_ORDER_SALIENCE : f->order;
+	/* variant: 4 filter bits, order 0..3 (3 = insertion), direction */
+	unsigned variant = filters | (unsigned)(ord == NM_ORDER_INSERTION ? 3 : ord) << 4 | (unsigned)desc << 6;
+	char sql[768];
+	sqlite3_stmt *s = nm__sq_dyn(c, &c->fscan[variant], fiber_scan_sql(filters, (nm_fiber_order_t)ord, desc, sql,
+	                                                                    sizeof sql), err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	if (filters & FF_NEURON)
+		sqlite3_bind_int64(s, 1, strhash(f->contains_neuron));
+	if (filters & FF_TIME) {
+		/* Box corners in whole seconds, widened by one so that flooring
+		 * never excludes a candidate; the exact test follows in SQL. */
+		sqlite3_bind_double(s, 2, (double)(f->time_start / NM_USEC_PER_SEC - 1));
+		sqlite3_bind_double(s, 3, (double)(f->time_end / NM_USEC_PER_SEC + 1));
+		sqlite3_bind_int64(s, 4, f->time_start);
+		sqlite3_bind_int64(s, 5, f->time_end);
+	}
+	if (filters & FF_TAGS)
+		sqlite3_bind_int64(s, 6, strhash(f->tags->v[0]));
+	if (filters & FF_SALIENCE)
+		sqlite3_bind_double(s, 7, f->min_salience);
+	int64_t skip = f->offset, left = f->limit > 0 ? f->limit : -1;
+	int rc, ret = 0;
+	while (left != 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		nm_fiber_t fb;
+		row_fiber(s, &fb);
+		if (nm__fiber_matches(&fb, f)) {
+			if (skip > 0)
+				skip--;
+			else {
+				if (left > 0)
+					left--;
+				ret = cb(arg, &fb);
+			}
+		}
+		nm_fiber_clear(&fb);
+		if (ret)
+			break;
+	}
+	if (left == 0)
+		rc = SQLITE_DONE;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}

@@ -1,0 +1,201 @@
+/*
+ * store_sqlite_synapse.c — synapses in the SQLite backend.
+ *
+ * A synapse row stores its endpoints as neuron row numbers (seq), not ids:
+ * an endpoint always exists (it is checked on insert and deleting a neuron
+ * deletes its synapses), the integers keep the two endpoint indexes small,
+ * and the ids come back through a join on neurons' primary key.
+ */
+#include "store_sqlite.h"
+
+#include <stdio.h>
+
+#include "mem.h"
+
+#define SYN_COLS "s.seq, s.id, a.id, b.id, s.type, s.weight, s.direction, s.metadata, s.reinforced_count," \
+                 " s.last_activated, s.created_at"
+#define SYN_FROM " FROM synapses s JOIN neurons a ON a.seq = s.source JOIN neurons b ON b.seq = s.target"
+
+static void row_synapse(sqlite3_stmt *s, nm_synapse_t *y)
+{
+	y->id = (char *)sqlite3_column_text(s, 1);
+	y->source_id = (char *)sqlite3_column_text(s, 2);
+	y->target_id = (char *)sqlite3_column_text(s, 3);
+	y->type = (nm_synapse_type_t)sqlite3_column_int(s, 4);
+	y->weight = sqlite3_column_double(s, 5);
+	y->direction = (nm_direction_t)sqlite3_column_int(s, 6);
+	y->metadata = (char *)sqlite3_column_text(s, 7);
+	y->reinforced_count = sqlite3_column_int64(s, 8);
+	y->last_activated = nm__col_time(s, 9);
+	y->created_at = sqlite3_column_int64(s, 10);
+}
+
+/* Endpoint row numbers, or 422 naming the missing endpoint. */
+static int endpoints(sconn_t *c, const nm_synapse_t *y, int64_t *src, int64_t *dst, nm_err_t *err)
+{
+	*src = nm__sq_neuron_seq(c, y->source_id, err);
+	if (*src < 0)
+		return (int)*src;
+	if (*src == 0)
+		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.200s does not exist", y->source_id);
+	*dst = nm__sq_neuron_seq(c, y->target_id, err);
+	if (*dst < 0)
+		return (int)*dst;
+	if (*dst == 0)
+		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.200s does not exist", y->target_id);
+	return 0;
+}
+
+/* Bind parameters ?1 id … ?10 created_at shared by insert and update. */
+static void bind_synapse(sqlite3_stmt *s, const nm_synapse_t *y, int64_t src, int64_t dst)
+{
+	sqlite3_bind_text(s, 1, y->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, src);
+	sqlite3_bind_int64(s, 3, dst);
+	sqlite3_bind_int(s, 4, (int)y->type);
+	sqlite3_bind_double(s, 5, y->weight);
+	sqlite3_bind_int(s, 6, (int)y->direction);
+	sqlite3_bind_text(s, 7, y->metadata ? y->metadata : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, y->reinforced_count);
+	nm__bind_time(s, 9, y->last_activated);
+	sqlite3_bind_int64(s, 10, y->created_at);
+}
+
+int nm__sq_synapse_add(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	int64_t src, dst;
+	int rc = endpoints(c, y, &src, &dst, err);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s = nm__sq(c, SQ_SYN_INSERT, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	bind_synapse(s, y, src, dst);
+	rc = nm__sq_exec(c, s, err);
+	if (rc == -NM_ST_CONFLICT)
+		return nm__exists(err, "Synapse", y->id);
+	return rc < 0 ? rc : nm__sq_counter(c, "synapses", 1, err);
+}
+
+int nm__sq_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, SQ_SYN_GET, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s), ret = 0;
+	if (rc == SQLITE_ROW) {
+		nm_synapse_t y;
+		row_synapse(s, &y);
+		nm_synapse_copy(out, &y);
+	} else {
+		ret = rc == SQLITE_DONE ? nm__not_found(err, "Synapse", id) : nm__sq_fail(c, rc, err);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int nm__sq_synapse_update(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	int64_t src, dst;
+	int rc = endpoints(c, y, &src, &dst, err);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s = nm__sq(c, SQ_SYN_UPDATE, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	bind_synapse(s, y, src, dst);
+	if ((rc = nm__sq_exec(c, s, err)) < 0)
+		return rc;
+	return sqlite3_changes(c->db) ? 0 : nm__not_found(err, "Synapse", y->id);
+}
+
+int nm__sq_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, SQ_SYN_DELETE, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = nm__sq_exec(c, s, err);
+	if (rc < 0)
+		return rc;
+	if (!sqlite3_changes(c->db))
+		return nm__not_found(err, "Synapse", id);
+	return nm__sq_counter(c, "synapses", -1, err);
+}
+
+enum { SF_SOURCE = 1, SF_TARGET = 2, SF_TYPE = 4, SF_WEIGHT = 8, SF_WINDOW = 16 };
+
+static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "SELECT " SYN_COLS SYN_FROM " WHERE 1");
+	if (mask & SF_SOURCE)
+		n += (size_t)snprintf(buf + n, cap - n, " AND s.source = ?1");
+	if (mask & SF_TARGET)
+		n += (size_t)snprintf(buf + n, cap - n, " AND s.target = ?2");
+	if (mask & SF_TYPE)
+		n += (size_t)snprintf(buf + n, cap - n, " AND s.type = ?3");
+	if (mask & SF_WEIGHT)
+		n += (size_t)snprintf(buf + n, cap - n, " AND s.weight >= ?4");
+	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq");
+	if (mask & SF_WINDOW)
+		snprintf(buf + n, cap - n, " LIMIT ?5 OFFSET ?6");
+	return buf;
+}
+
+int nm__sq_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	int64_t src = 0, dst = 0;
+	unsigned mask = 0;
+	/* An endpoint that names no neuron matches no synapse. */
+	if (f->source_id) {
+		mask |= SF_SOURCE;
+		if ((src = nm__sq_neuron_seq(c, f->source_id, err)) <= 0)
+			return src < 0 ? (int)src : 0;
+	}
+	if (f->target_id) {
+		mask |= SF_TARGET;
+		if ((dst = nm__sq_neuron_seq(c, f->target_id, err)) <= 0)
+			return dst < 0 ? (int)dst : 0;
+	}
+	if (f->type >= 0)
+		mask |= SF_TYPE;
+	if (f->has_min_weight)
+		mask |= SF_WEIGHT;
+	if (f->limit > 0 || f->offset > 0)
+		mask |= SF_WINDOW;
+	char sql[512];
+	sqlite3_stmt *s = nm__sq_dyn(c, &c->sscan[mask], synapse_scan_sql(mask, sql, sizeof sql), err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	if (mask & SF_SOURCE)
+		sqlite3_bind_int64(s, 1, src);
+	if (mask & SF_TARGET)
+		sqlite3_bind_int64(s, 2, dst);
+	if (mask & SF_TYPE)
+		sqlite3_bind_int(s, 3, f->type);
+	if (mask & SF_WEIGHT)
+		sqlite3_bind_double(s, 4, f->min_weight);
+	if (mask & SF_WINDOW) {
+		sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
+		sqlite3_bind_int64(s, 6, f->offset);
+	}
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		nm_synapse_t y;
+		row_synapse(s, &y);
+		if ((ret = cb(arg, &y)))
+			break;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}

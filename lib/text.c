@@ -1,0 +1,80 @@
+/*
+ * text.c — see text.h. Conversions go UTF-8 → UTF-16 → lower → UTF-8
+ * because ICU's case mapping works on UTF-16; short strings use stack
+ * buffers so the common case does not allocate twice.
+ */
+#include "text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+#include "mem.h"
+
+bool nm_utf8_valid(const char *s, size_t n, size_t *ncp)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t count = 0;
+	int64_t i = 0, len = (int64_t)n;
+	while (i < len) {
+		UChar32 c;
+		if (p[i] < 0x80) {
+			i++;
+		} else {
+			U8_NEXT(p, i, len, c);
+			if (c < 0)
+				return false;
+		}
+		count++;
+	}
+	if (ncp)
+		*ncp = count;
+	return true;
+}
+
+char *nm_utf8_lower(const char *s, size_t n, size_t *outlen)
+{
+	if (n > INT32_MAX / 4)
+		return NULL;
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t u16len = 0;
+	UChar stack_in[512], stack_low[512];
+	UChar *in = stack_in, *low = stack_low;
+	char *out = NULL;
+
+	u_strFromUTF8(in, 512, &u16len, s, (int32_t)n, &st);
+	if (st == U_BUFFER_OVERFLOW_ERROR) {
+		st = U_ZERO_ERROR;
+		in = nm_xmalloc(sizeof(UChar) * (size_t)(u16len + 1));
+		u_strFromUTF8(in, u16len + 1, &u16len, s, (int32_t)n, &st);
+	}
+	if (U_FAILURE(st))
+		goto done;
+	/* Lower-casing can grow a string (İ → i + U+0307): up to 3x in UTF-16. */
+	int32_t cap = u16len * 3 + 1;
+	if (cap > 512)
+		low = nm_xmalloc(sizeof(UChar) * (size_t)cap);
+	int32_t lowlen = u_strToLower(low, cap, in, u16len, "", &st);
+	if (U_FAILURE(st))
+		goto done;
+	int32_t u8len = 0;
+	u_strToUTF8(NULL, 0, &u8len, low, lowlen, &st);
+	st = U_ZERO_ERROR;
+	out = nm_xmalloc((size_t)u8len + 1);
+	u_strToUTF8(out, u8len + 1, &u8len, low, lowlen, &st);
+	if (U_FAILURE(st)) {
+		free(out);
+		out = NULL;
+		goto done;
+	}
+	if (outlen)
+		*outlen = (size_t)u8len;
+done:
+	if (in != stack_in)
+		free(in);
+	if (low != stack_low)
+		free(low);
+	return out;
+}

@@ -1,0 +1,70 @@
+/*
+ * conn.h — PRIVATE to server/: a client connection and the request it is
+ * reading, shared by conn.c (I/O, parsing, writing) and dispatch.c (from a
+ * parsed request to an answer or a job). Loop thread only.
+ */
+#ifndef SRV_CONN_H
+#define SRV_CONN_H
+
+#include "internal.h"
+
+/* Connection states (transitions in conn.c):
+ *   IDLE  --first byte-->        HEAD   (on_message_begin)
+ *   HEAD  --headers done-->      BODY   (on_headers_complete)
+ *   BODY  --message complete-->  BUSY   (on_message_complete → srv_dispatch)
+ *   BUSY  --answer queued-->     WRITE  (srv_conn_respond)
+ *   WRITE --written, keep-alive--> IDLE (on_written)
+ *   any   --error/timeout/EOF--> CLOSED (conn_close)                     */
+typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_CLOSED } srv_cstate_t;
+
+/* The request being read or answered; reset by on_message_begin. */
+typedef struct srv_req {
+	nm_buf_t url;
+	nm_buf_t hname, hval;         /* header being assembled */
+	size_t head_bytes;            /* request line + headers so far */
+	char *brain_id;               /* X-Brain-ID (NULL when absent) */
+	char *authz;                  /* Authorization */
+	char *origin;                 /* Origin */
+	char *reqid_in;               /* X-Request-ID as sent */
+	char *acr_method;             /* Access-Control-Request-Method */
+	char *acr_headers;            /* Access-Control-Request-Headers */
+	char *accept;
+	bool expect_continue;
+	nm_buf_t body;
+	size_t body_bytes;             /* size of the body received (for metrics) */
+	int64_t body_limit;
+	srv_match_t match;            /* route, filled at headers complete */
+	int method;
+	uint64_t t0;                  /* uv_hrtime at the first byte */
+	char reqid[48];
+	int error;                    /* status to answer a broken request with, then close */
+	const char *route_name;       /* for metrics */
+} srv_req_t;
+
+struct srv_conn {
+	uv_tcp_t tcp;                 /* handles embedded; freed after both close callbacks */
+	uv_timer_t timer;
+	srv_ctx_t *ctx;
+	srv_conn_t *prev, *next;      /* ctx->conns */
+	llhttp_t parser;
+	srv_cstate_t state;
+	int open_handles;
+	bool job_pending;             /* a worker holds a job for this connection */
+	bool close_after_write;
+	uint64_t gen;                 /* bumped per request; jobs carry it */
+	char *pend;                   /* bytes received but not yet parsed (pipelining) */
+	size_t pend_len;
+	char rbuf[64 * 1024];         /* read buffer */
+	srv_req_t req;
+};
+
+/* dispatch.c: decide what to do with a complete request (loop thread). */
+void srv_dispatch(srv_conn_t *c);
+
+/* conn.c: answer the current request. body is taken (free()d later);
+ * extra: additional header lines ("Name: value\r\n"...), or NULL. */
+void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, size_t len, const char *extra);
+/* Answer with {"detail": detail}. */
+void srv_conn_error(srv_conn_t *c, int status, const char *detail, const char *extra);
+
+#endif

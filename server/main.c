@@ -1,0 +1,333 @@
+/*
+ * main.c — nmemd: options, start-up, signals and shutdown.
+ *
+ * Start-up: defaults → --config file → flags (flags win) → checks (a
+ * non-loopback address needs auth or --insecure) → keys → store → worker
+ * pool → listener → loop. SIGTERM/SIGINT start a drain: stop accepting,
+ * close idle connections, let in-flight requests finish (answers carry
+ * Connection: close), then stop the workers, close the store and exit 0.
+ * After timeouts.drain the daemon exits anyway: whatever was not yet
+ * committed was not acknowledged either, and SQLite's WAL recovers the
+ * rest. SIGHUP reloads the API keys.
+ */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isotime.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: nmemd [options]\n"
+	        "\n"
+	        "  --host ADDR        listen address (default 127.0.0.1)\n"
+	        "  --port N           TCP port (default 8000)\n"
+	        "  --data-dir DIR     data directory for the sqlite backend (default ./data)\n"
+	        "  --storage NAME     sqlite (default) or memory\n"
+	        "  --workers N        worker threads (default: 2 x CPUs, at least 4)\n"
+	        "  --config FILE      read options from FILE (key = value lines)\n"
+	        "  --set KEY=VALUE    set any option below (repeatable)\n"
+	        "  --insecure         allow a non-loopback address without API keys\n"
+	        "  --hash-key KEY     print the SHA-256 to put in a keys file, and exit\n"
+	        "                     (KEY '-' reads the key from standard input)\n"
+	        "  --version          print the version and exit\n"
+	        "  --help             this text\n"
+	        "\n"
+	        "Options (conf file names; flags override the file):\n");
+	srv_config_usage(out);
+}
+
+static int hash_key(const char *key)
+{
+	char line[4096];
+	if (strcmp(key, "-") == 0) {
+		if (!fgets(line, sizeof line, stdin))
+			return 2;
+		line[strcspn(line, "\r\n")] = '\0';
+		key = line;
+	}
+	if (!*key) {
+		fprintf(stderr, "nmemd: empty key\n");
+		return 2;
+	}
+	char hex[65];
+	srv_hash_key(key, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
+/* Flags that map to options; NULL key = handled specially. */
+static const struct {
+	const char *flag, *key;
+	bool takes_value;
+} flags[] = {
+	{"--host", "host", true},          {"--port", "port", true},   {"--data-dir", "data_dir", true},
+	{"--storage", "storage", true},    {"--workers", "workers", true}, {"--insecure", "insecure", false},
+	{"--config", NULL, true},          {"--set", NULL, true},
+};
+
+/* Parse argv in two passes: --config first, then everything else over it.
+ * Returns -1 to exit with 2, 1 to exit with 0 (help/version/hash-key). */
+static int parse_args(srv_config_t *cfg, int argc, char **argv, int *exit_code)
+{
+	char msg[512];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 1; i < argc; i++) {
+			const char *a = argv[i];
+			if (pass == 0 && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+				usage(stdout);
+				return *exit_code = 0, 1;
+			}
+			if (pass == 0 && !strcmp(a, "--version")) {
+				printf("nmemd %s (api %s)\n", NMEMD_VERSION, "0.5.0");
+				return *exit_code = 0, 1;
+			}
+			if (pass == 0 && !strcmp(a, "--hash-key")) {
+				*exit_code = i + 1 < argc ? hash_key(argv[i + 1]) : 2;
+				return 1;
+			}
+			size_t k = 0;
+			while (k < sizeof flags / sizeof flags[0] && strcmp(a, flags[k].flag))
+				k++;
+			if (k == sizeof flags / sizeof flags[0]) {
+				fprintf(stderr, "nmemd: unknown argument '%s' (see --help)\n", a);
+				return -1;
+			}
+			const char *v = "on";
+			if (flags[k].takes_value) {
+				if (++i >= argc) {
+					fprintf(stderr, "nmemd: %s needs a value\n", a);
+					return -1;
+				}
+				v = argv[i];
+			}
+			int rc = 0;
+			if (pass == 0 && !strcmp(a, "--config"))
+				rc = srv_config_load(cfg, v, msg, sizeof msg);
+			else if (pass == 1 && !strcmp(a, "--set")) {
+				char *eq = strchr(v, '=');
+				char key[128];
+				if (!eq || (size_t)(eq - v) >= sizeof key) {
+					snprintf(msg, sizeof msg, "--set expects KEY=VALUE, got '%s'", v);
+					rc = -1;
+				} else {
+					snprintf(key, sizeof key, "%.*s", (int)(eq - v), v);
+					rc = srv_config_set(cfg, key, eq + 1, msg, sizeof msg);
+				}
+			} else if (pass == 1 && flags[k].key)
+				rc = srv_config_set(cfg, flags[k].key, v, msg, sizeof msg);
+			if (rc) {
+				fprintf(stderr, "nmemd: %s\n", msg);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
+}
+
+/* Settings that need more than one option to check. */
+static int check_config(srv_ctx_t *ctx)
+{
+	srv_config_t *c = &ctx->cfg;
+	if (!strcmp(c->host, "localhost")) {
+		free(c->host);
+		c->host = nm_xstrdup("127.0.0.1");
+	}
+	if (strcmp(c->storage, "sqlite") && strcmp(c->storage, "memory")) {
+		fprintf(stderr, "nmemd: storage: unknown backend '%s'; allowed: sqlite, memory\n", c->storage);
+		return -1;
+	}
+	if (c->port < 1 || c->port > 65535) {
+		fprintf(stderr, "nmemd: port must be between 1 and 65535\n");
+		return -1;
+	}
+	bool loopback = is_loopback(c->host);
+	if (!c->auth_enabled && !loopback && !c->insecure) {
+		fprintf(stderr, "nmemd: refusing to listen on %s without API keys; enable auth.enabled (with keys) "
+		                "or pass --insecure\n", c->host);
+		return -1;
+	}
+	const char *o = c->cors_origins;
+	ctx->cors_any = !strcmp(o, "*") || (!strcmp(o, "auto") && loopback);
+	if (strcmp(o, "auto") && strcmp(o, "*") && strcmp(o, "none")) {
+		for (const char *p = o; *p;) {
+			size_t n = strcspn(p, ", ");
+			if (n) {
+				char *item = nm_xstrndup(p, n);
+				nm_strv_add(&ctx->cors_list, item);
+				free(item);
+			}
+			p += n;
+			p += strspn(p, ", ");
+		}
+	}
+	if (c->workers <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		c->workers = n > 2 ? (int)n * 2 : 4;
+	}
+	return 0;
+}
+
+/* ---- signals and shutdown ---- */
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void finish(srv_ctx_t *ctx)
+{
+	uv_stop(ctx->loop);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	srv_ctx_t *ctx = t->data;
+	srv_log("drain timeout: %d request(s) still running, %d connection(s) open; exiting", ctx->in_flight,
+	        ctx->nconns);
+	srv_log_flush();
+	_exit(0); /* nothing uncommitted was acknowledged */
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	srv_ctx_t *ctx = t->data;
+	srv_log_flush();
+	if (ctx->shutting_down) {
+		srv_conns_shutdown(ctx); /* connections that became idle since */
+		if (ctx->in_flight == 0 && ctx->nconns == 0)
+			finish(ctx);
+	}
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	srv_ctx_t *ctx = s->data;
+	if (ctx->shutting_down)
+		return;
+	srv_log("%s received: draining %d request(s), %d connection(s)", signum == SIGINT ? "SIGINT" : "SIGTERM",
+	        ctx->in_flight, ctx->nconns);
+	ctx->shutting_down = true;
+	srv_conns_shutdown(ctx);
+	uv_timer_start(&ctx->drain_timer, on_drain_timeout, (uint64_t)(ctx->cfg.t_drain * 1000), 0);
+	on_tick(&ctx->tick);
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+	srv_ctx_t *ctx = s->data;
+	char msg[512];
+	srv_keys_t *k = srv_keys_load(&ctx->cfg, msg, sizeof msg);
+	if (!k) {
+		srv_log("SIGHUP: keeping the old keys: %s", msg);
+		return;
+	}
+	srv_keys_free(ctx->keys);
+	ctx->keys = k;
+	srv_log("SIGHUP: %zu API key(s) loaded", srv_keys_count(k));
+}
+
+static void start_handles(srv_ctx_t *ctx)
+{
+	uv_signal_t *sigs[] = {&ctx->sigterm, &ctx->sigint, &ctx->sighup};
+	int nums[] = {SIGTERM, SIGINT, SIGHUP};
+	for (int i = 0; i < 3; i++) {
+		uv_signal_init(ctx->loop, sigs[i]);
+		sigs[i]->data = ctx;
+		uv_signal_start(sigs[i], nums[i] == SIGHUP ? on_hup : on_stop_signal, nums[i]);
+	}
+	uv_timer_init(ctx->loop, &ctx->drain_timer);
+	uv_timer_init(ctx->loop, &ctx->tick);
+	ctx->drain_timer.data = ctx->tick.data = ctx;
+	uv_timer_start(&ctx->tick, on_tick, 100, 100);
+}
+
+static nm_store_t *open_store(srv_ctx_t *ctx)
+{
+	const srv_config_t *c = &ctx->cfg;
+	nm_store_opts_t o = {
+		.backend = c->storage,
+		.data_dir = c->data_dir,
+		.readers_per_brain = c->sqlite_readers,
+		.max_open_brains = c->sqlite_max_open,
+		.synchronous_full = c->sqlite_sync_full,
+		.cache_kib = c->sqlite_cache_kib,
+		.mmap_bytes = c->sqlite_mmap,
+	};
+	nm_err_t err = {0};
+	nm_store_t *st = nm_store_open(&o, &err);
+	if (!st)
+		fprintf(stderr, "nmemd: cannot open storage: %s\n", err.detail);
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	static srv_ctx_t ctx; /* the one context; handles inside must not move */
+	int code = 0;
+	srv_config_defaults(&ctx.cfg);
+	int rc = parse_args(&ctx.cfg, argc, argv, &code);
+	if (rc)
+		return rc > 0 ? code : 2;
+	if (check_config(&ctx))
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	json_object_seed(0);
+	srv_log_init(ctx.cfg.access_log);
+	char msg[512];
+	ctx.keys = srv_keys_load(&ctx.cfg, msg, sizeof msg);
+	if (!ctx.keys) {
+		fprintf(stderr, "nmemd: %s\n", msg);
+		return 2;
+	}
+	if (ctx.cfg.auth_enabled && srv_keys_count(ctx.keys) == 0) {
+		fprintf(stderr, "nmemd: auth.enabled is on but no keys are configured (auth.key or auth.keys_file)\n");
+		return 2;
+	}
+	if (!(ctx.store = open_store(&ctx)))
+		return 1;
+	ctx.loop = uv_default_loop();
+	ctx.metrics = srv_metrics_new();
+	ctx.reqid_prefix = (uint64_t)nm_time_now() & 0xffffffffu;
+	ctx.pool = srv_pool_new(&ctx, ctx.cfg.workers, ctx.cfg.queue_max);
+	if (srv_listen(&ctx, msg, sizeof msg)) {
+		fprintf(stderr, "nmemd: %s\n", msg);
+		code = 1;
+	} else {
+		start_handles(&ctx);
+		srv_log("nmemd %s listening on %s:%d (storage %s, data %s, %d workers)%s", NMEMD_VERSION, ctx.cfg.host,
+		        ctx.cfg.port, ctx.cfg.storage, ctx.cfg.data_dir, srv_pool_workers(ctx.pool),
+		        ctx.cfg.auth_enabled ? "" : " -- authentication is OFF: every client has full access");
+		uv_run(ctx.loop, UV_RUN_DEFAULT);
+		srv_log("stopped accepting; closing storage");
+	}
+	srv_pool_free(ctx.pool);
+	nm_store_close(ctx.store);
+	uv_walk(ctx.loop, close_walk, NULL);
+	uv_run(ctx.loop, UV_RUN_DEFAULT);
+	uv_loop_close(ctx.loop);
+	srv_metrics_free(ctx.metrics);
+	srv_keys_free(ctx.keys);
+	nm_strv_clear(&ctx.cors_list);
+	srv_config_free(&ctx.cfg);
+	srv_log_flush();
+	return code;
+}
