@@ -30,7 +30,7 @@
 
 const char *nm_brain_id(const nm_brain_t *b)
 {
-	return b->rec.id; /* the id never changes, so no lock is needed */
+	return b->id;
 }
 
 void nm_brain_rec_get(nm_brain_t *b, nm_brain_rec_t *out)
@@ -63,6 +63,7 @@ static void brain_free(nm_brain_t *b)
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->wq_mu);
 	nm_brain_rec_clear(&b->rec);
+	free(b->id);
 	free(b);
 }
 
@@ -80,7 +81,7 @@ static int brain_use(nm_brain_t *b, void **bd, nm_err_t *err)
 	pthread_mutex_lock(&b->mu);
 	if (b->dead) {
 		pthread_mutex_unlock(&b->mu);
-		return nm__not_found(err, "Brain", b->rec.id);
+		return nm__not_found(err, "Brain", b->id);
 	}
 	bool opened = false;
 	if (!b->bd) {

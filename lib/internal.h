@@ -99,6 +99,7 @@ struct nm_backend {
  */
 struct nm_brain {
 	nm_store_t *st;                   /* immutable */
+	char *id;                         /* immutable copy of rec.id: the registry's map key */
 	atomic_int refs;                  /* registry 1 + each holder */
 	pthread_mutex_t mu;               /* guards rec, dead, bd, users, stats* */
 	nm_brain_rec_t rec;               /* current record; replaced whole on update */

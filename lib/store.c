@@ -53,6 +53,7 @@ static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
 	nm_brain_t *b = nm_xcalloc(1, sizeof *b);
 	b->st = st;
 	b->rec = *rec_taken;
+	b->id = nm_xstrdup(rec_taken->id);
 	atomic_init(&b->refs, 1);
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->wq_mu, NULL);
@@ -77,7 +78,7 @@ static int load_one(void *arg, nm_brain_rec_t *rec)
 	nm_store_t *st = arg;
 	nm_brain_t *b = brain_new(st, rec);
 	b->ready = true;
-	nm_hmap_put(&st->brains, b->rec.id, strlen(b->rec.id), b);
+	nm_hmap_put(&st->brains, b->id, strlen(b->id), b);
 	list_append(st, b);
 	return 0;
 }
@@ -216,7 +217,7 @@ int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t 
 		return nm_err_set(err, NM_ST_CONFLICT, "Brain %s already exists", rec->id);
 	}
 	nm_brain_t *b = brain_new(st, &r);
-	nm_hmap_put(&st->brains, b->rec.id, strlen(b->rec.id), b);
+	nm_hmap_put(&st->brains, b->id, strlen(b->id), b);
 	pthread_mutex_unlock(&st->mu);
 
 	pthread_mutex_lock(&st->catalog_mu);
@@ -230,7 +231,7 @@ int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t 
 
 	pthread_mutex_lock(&st->mu);
 	if (rc < 0) {
-		nm_hmap_del(&st->brains, b->rec.id, strlen(b->rec.id));
+		nm_hmap_del(&st->brains, b->id, strlen(b->id));
 		b->unlinked = true;
 	} else {
 		b->ready = true;
@@ -258,7 +259,7 @@ int nm_brain_update(nm_brain_t *b, int (*edit)(nm_brain_rec_t *rec, void *arg, n
 	bool dead = b->dead;
 	nm_brain_rec_copy(&r, &b->rec);
 	pthread_mutex_unlock(&b->mu);
-	int rc = dead ? nm__not_found(err, "Brain", b->rec.id) : edit(&r, arg, err);
+	int rc = dead ? nm__not_found(err, "Brain", b->id) : edit(&r, arg, err);
 	if (rc == 0) {
 		r.updated_at = nm_time_now();
 		rc = st->be->catalog_put(st->bs, &r, false, err);
@@ -285,12 +286,12 @@ int nm_brain_delete(nm_brain_t *b, nm_err_t *err)
 	pthread_mutex_unlock(&st->mu);
 	if (gone) {
 		pthread_mutex_unlock(&st->catalog_mu);
-		return nm__not_found(err, "Brain", b->rec.id);
+		return nm__not_found(err, "Brain", b->id);
 	}
-	int rc = st->be->catalog_delete(st->bs, b->rec.id, err);
+	int rc = st->be->catalog_delete(st->bs, b->id, err);
 	if (rc == 0) {
 		pthread_mutex_lock(&st->mu);
-		nm_hmap_del(&st->brains, b->rec.id, strlen(b->rec.id));
+		nm_hmap_del(&st->brains, b->id, strlen(b->id));
 		if (b->prev)
 			b->prev->next = b->next;
 		else

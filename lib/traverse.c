@@ -188,6 +188,7 @@ int nm_path(nm_tx_t *tx, const char *from, const char *to, int max_hops, nm_step
 		return rc;
 	if ((rc = nm_tx_neuron_exists(tx, to, err)) <= 0)
 		return rc;
+	rc = 0;
 	nm_hmap_t seen = {0};
 	visit_t *root = visit_add(&seen, from, "");
 	char **level = nm_xmalloc(sizeof *level);
