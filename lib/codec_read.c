@@ -30,7 +30,7 @@ static int bad(const rd_t *r, int status, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int bad(const rd_t *r, int status, const char *key, const char *fmt, ...)
 {
-	char msg[200];
+	char msg[sizeof r->err->detail];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -106,11 +106,9 @@ static int rd_enum(const rd_t *r, const char *key, bool required, const nm_enum_
 	if (!json_is_string(v))
 		return bad(r, NM_ST_INVALID, key, "must be a string");
 	int x = nm_enum_parse(e, json_string_value(v), json_string_length(v));
-	if (x < 0) {
-		char shown[64];
-		snprintf(shown, sizeof shown, "%s", json_string_value(v));
-		return bad(r, NM_ST_BAD_REQUEST, key, "unknown value '%s'; allowed: %s", shown, nm_enum_allowed(e));
-	}
+	if (x < 0)
+		return bad(r, NM_ST_BAD_REQUEST, key, "unknown value '%.*s'; allowed: %s",
+		           NM_ERR_STR(json_string_value(v), 60), nm_enum_allowed(e));
 	*out = x;
 	return 1;
 }
@@ -293,12 +291,16 @@ int nm_state_decode(const json_t *obj, const nm_decode_opts_t *o, nm_state_t *ou
 {
 	rd_t r = {obj, o->prefix, err};
 	*present = 0;
+	out->last_activated = NM_TIME_NONE;
 	FIELD(rd_id(&r, "neuron_id", false, &out->neuron_id), NM_FS_NEURON_ID);
 	FIELD(rd_num(&r, "activation_level", 0, 1, &out->activation_level), NM_FS_ACTIVATION);
 	FIELD(rd_int(&r, "access_frequency", 0, INT64_MAX, &out->access_frequency), NM_FS_ACCESS);
 	FIELD(rd_time(&r, "last_activated", true, &out->last_activated), NM_FS_LAST_ACTIVATED);
 	FIELD(rd_num(&r, "decay_rate", 0, INFINITY, &out->decay_rate), NM_FS_DECAY);
 	FIELD(rd_time(&r, "created_at", false, &out->created_at), NM_FS_CREATED_AT);
+	if (o->mode == NM_DECODE_CREATE && !(*present & NM_FS_DECAY))
+		out->decay_rate = NM_STATE_DEFAULT_DECAY;
+	default_created(o, *present, NM_FS_CREATED_AT, &out->created_at);
 	return 0;
 }
 

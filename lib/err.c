@@ -9,7 +9,9 @@ int nm_err_vset(nm_err_t *err, int status, const char *fmt, va_list ap)
 {
 	if (err) {
 		err->status = status;
-		vsnprintf(err->detail, sizeof err->detail, fmt, ap);
+		int n = vsnprintf(err->detail, sizeof err->detail, fmt, ap);
+		if (n >= (int)sizeof err->detail) /* truncated: do not end inside a character */
+			err->detail[nm_utf8_prefix(err->detail, sizeof err->detail - 1)] = '\0';
 	}
 	return -status;
 }
@@ -29,5 +31,6 @@ void nm_err_prefix(nm_err_t *err, const char *prefix)
 		return;
 	char tmp[sizeof err->detail];
 	snprintf(tmp, sizeof tmp, "%s%s", prefix, err->detail);
+	tmp[nm_utf8_prefix(tmp, sizeof tmp - 1)] = '\0';
 	memcpy(err->detail, tmp, sizeof tmp);
 }

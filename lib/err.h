@@ -13,6 +13,8 @@
 
 #include <stdarg.h>
 
+#include "text.h"
+
 enum {
 	NM_ST_OK = 0,
 	NM_ST_BAD_REQUEST = 400,   /* unknown enum value */
@@ -27,7 +29,7 @@ enum {
 
 typedef struct nm_err {
 	int status;        /* one of NM_ST_*; 0 when no error was recorded */
-	char detail[256];  /* NUL-terminated, truncated if longer */
+	char detail[512];  /* NUL-terminated UTF-8, truncated (on a character boundary) if longer */
 } nm_err_t;
 
 /* Record an error and return -status (so `return nm_err_set(...)` reads well
@@ -35,6 +37,10 @@ typedef struct nm_err {
 int nm_err_set(nm_err_t *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int nm_err_vset(nm_err_t *err, int status, const char *fmt, va_list ap);
+
+/* "%.*s" arguments for an untrusted string in a detail: at most max bytes,
+ * cut on a character boundary. */
+#define NM_ERR_STR(s, max) nm_utf8_prefix((s), (max)), (s)
 
 /* Prefix the existing detail with `prefix` (e.g. "synapses[3]."), keeping
  * the status. No-op when err is NULL. */

@@ -147,7 +147,10 @@ int nm_jw_format_double(double v, char *buf)
 	if (v == 0)
 		return snprintf(buf, 32, signbit(v) ? "-0.0" : "0.0");
 	char e[40];
-	for (int prec = 15; prec <= 17; prec++) {
+	/* A normal double's shortest form is found from 15 digits up (any
+	 * decimal of <= 15 digits survives the round trip, DBL_DIG); a
+	 * subnormal has fewer significant bits, so search from 1. */
+	for (int prec = fpclassify(v) == FP_SUBNORMAL ? 1 : 15; prec <= 17; prec++) {
 		snprintf(e, sizeof e, "%.*e", prec - 1, v);
 		if (strtod(e, NULL) == v)
 			break;

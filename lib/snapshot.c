@@ -225,7 +225,7 @@ static int decode_array(const json_t *arr, const char *name, const nm_decode_opt
 		if (rc == 0) {
 			char *id = id_of(v + i * elem_size);
 			if (nm_hmap_get(&seen, id, strlen(id)))
-				rc = nm_err_set(err, NM_ST_INVALID, "%sid: duplicate id %.200s", prefix, id);
+				rc = nm_err_set(err, NM_ST_INVALID, "%sid: duplicate id %.*s", prefix, NM_ERR_STR(id, 255));
 			else
 				nm_hmap_put(&seen, id, strlen(id), (void *)1);
 		}
@@ -264,8 +264,9 @@ static int decode_blobs(const json_t *arr, const char *name, const char *keyfiel
 				return nm_err_set(err, NM_ST_INVALID, "metadata.%s[%zu].memory_type: must be a string", name, i);
 			mtype = nm_enum_parse(&nm_enum_memory_type, json_string_value(t), json_string_length(t));
 			if (mtype < 0)
-				return nm_err_set(err, NM_ST_BAD_REQUEST, "metadata.%s[%zu].memory_type: unknown value '%.60s';"
-				                  " allowed: %s", name, i, json_string_value(t), nm_enum_allowed(&nm_enum_memory_type));
+				return nm_err_set(err, NM_ST_BAD_REQUEST, "metadata.%s[%zu].memory_type: unknown value '%.*s';"
+				                  " allowed: %s", name, i, NM_ERR_STR(json_string_value(t), 60),
+				                  nm_enum_allowed(&nm_enum_memory_type));
 		}
 		(*out)[*count].key = nm_xstrdup(json_string_value(k));
 		(*out)[*count].mtype = mtype;
@@ -383,7 +384,7 @@ static int check_endpoints(nm_tx_t *tx, const nm_snapshot_t *s, size_t i, nm_err
 		if (rc < 0)
 			return rc;
 		if (!rc)
-			return nm_err_set(err, NM_ST_INVALID, "synapses[%zu].%s: neuron %.200s not found", i, names[e], ends[e]);
+			return nm_err_set(err, NM_ST_INVALID, "synapses[%zu].%s: neuron %.*s not found", i, names[e], NM_ERR_STR(ends[e], 255));
 	}
 	return 0;
 }

@@ -384,10 +384,10 @@ void nm__store_open_delta(nm_store_t *st, int delta)
 
 int nm__not_found(nm_err_t *err, const char *kind, const char *id)
 {
-	return nm_err_set(err, NM_ST_NOT_FOUND, "%s %.200s not found", kind, id);
+	return nm_err_set(err, NM_ST_NOT_FOUND, "%s %.*s not found", kind, NM_ERR_STR(id, 255));
 }
 
 int nm__exists(nm_err_t *err, const char *kind, const char *id)
 {
-	return nm_err_set(err, NM_ST_CONFLICT, "%s %.200s already exists", kind, id);
+	return nm_err_set(err, NM_ST_CONFLICT, "%s %.*s already exists", kind, NM_ERR_STR(id, 255));
 }

@@ -38,9 +38,9 @@ typedef struct nm_store_opts {
 	const char *data_dir;       /* sqlite: directory holding catalog.db and brains/ */
 	int readers_per_brain;      /* sqlite: pooled read connections per open brain (default 4) */
 	int max_open_brains;        /* sqlite: LRU bound on brains with open files (default 256) */
-	bool synchronous_full;      /* sqlite: fsync the WAL on every commit (default true) */
+	bool synchronous_full;      /* sqlite: fsync on every commit (false: synchronous = NORMAL) */
 	int cache_kib;              /* sqlite: page cache per connection (default 8192) */
-	int64_t mmap_bytes;         /* sqlite: mmap_size per connection (default 256 MiB) */
+	int64_t mmap_bytes;         /* sqlite: mmap_size per connection (0 = no memory mapping) */
 } nm_store_opts_t;
 
 /* Counters for /metrics; read with relaxed atomics. */

@@ -548,9 +548,9 @@ static int mem_state_put(nm_tx_t *tx, const nm_state_t *s, nm_err_t *err)
 static int endpoints_exist(mbrain_t *mb, const nm_synapse_t *s, nm_err_t *err)
 {
 	if (!coll_get(mb, K_NEURON, s->source_id))
-		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.200s does not exist", s->source_id);
+		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.*s does not exist", NM_ERR_STR(s->source_id, 255));
 	if (!coll_get(mb, K_NEURON, s->target_id))
-		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.200s does not exist", s->target_id);
+		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.*s does not exist", NM_ERR_STR(s->target_id, 255));
 	return 0;
 }
 

@@ -37,12 +37,12 @@ static int endpoints(sconn_t *c, const nm_synapse_t *y, int64_t *src, int64_t *d
 	if (*src < 0)
 		return (int)*src;
 	if (*src == 0)
-		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.200s does not exist", y->source_id);
+		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.*s does not exist", NM_ERR_STR(y->source_id, 255));
 	*dst = nm__sq_neuron_seq(c, y->target_id, err);
 	if (*dst < 0)
 		return (int)*dst;
 	if (*dst == 0)
-		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.200s does not exist", y->target_id);
+		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.*s does not exist", NM_ERR_STR(y->target_id, 255));
 	return 0;
 }
 

@@ -17,6 +17,11 @@
  * overlongs). When ncp is not NULL it receives the number of code points. */
 bool nm_utf8_valid(const char *s, size_t n, size_t *ncp);
 
+/* The length of the longest prefix of s (NUL-terminated) that is at most
+ * max bytes and ends on a code-point boundary: for printing an untrusted
+ * string into a bounded message with "%.*s" without splitting a character. */
+int nm_utf8_prefix(const char *s, size_t max);
+
 /* Owned (free()) NUL-terminated lower-case copy of the n bytes of UTF-8 at
  * s; *outlen receives its length. Returns NULL when s is not valid UTF-8. */
 char *nm_utf8_lower(const char *s, size_t n, size_t *outlen);

@@ -334,11 +334,13 @@ Test(codec_neuron, unknown_enum_detail_is_valid_utf8)
 		unsigned p;
 		nm_err_t e;
 		int rc = dec_neuron(body, &CREATE, &n, &p, &e);
-		cr_assert_eq(rc, -400);
-		cr_assert(nm_utf8_valid(e.detail, strlen(e.detail), NULL), "value of %d × Đ: detail is not valid UTF-8: %s",
-		          len, e.detail);
 		nm_neuron_clear(&n);
 		free(val);
+		cr_expect_eq(rc, -400);
+		if (!nm_utf8_valid(e.detail, strlen(e.detail), NULL)) {
+			cr_expect_fail("value of %d x U+0110: detail is not valid UTF-8: %s", len, e.detail);
+			break;
+		}
 	}
 }
 

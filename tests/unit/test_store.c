@@ -33,6 +33,7 @@
 #include "mem.h"
 #include "model.h"
 #include "store.h"
+#include "text.h"
 
 #define NONE NM_TIME_NONE
 #define T0 1767323045000000LL /* 2026-01-02T03:04:05 */
@@ -821,6 +822,30 @@ STORE_TEST(neuron_add_get_round_trip)
 	cr_expect_eq(neuron_exists("n-1"), 1);
 	cr_expect_eq(neuron_exists("n-2"), 0);
 	cr_expect_eq(neuron_exists("N-1"), 0, "ids compare byte-wise");
+}
+
+STORE_TEST(error_details_with_long_ids_are_valid_utf8)
+{
+	/* ids are up to 255 bytes of UTF-8 (PROTOCOL.md §1.5) and details are
+	 * sent as JSON strings: shortening an id must not split a character */
+	char id[256];
+	for (int i = 0; i < 85; i++)
+		memcpy(id + 3 * i, "\xe1\xba\xb5", 3); /* "ẵ" × 85 = 255 bytes */
+	id[255] = '\0';
+	nm_neuron_t got;
+	EXPECT_ERR(get_neuron(id, &got), 404, "Neuron \xe1\xba\xb5");
+	nm_neuron_clear(&got);
+	cr_expect(nm_utf8_valid(E.detail, strlen(E.detail), NULL), "[%s] 404 detail is not valid UTF-8", BACKEND);
+	add_neurons("n1");
+	EXPECT_ERR(add_synapse("s", id, "n1", NM_SYN_BEFORE, 0.5), 422, "Source neuron \xe1\xba\xb5");
+	cr_expect(nm_utf8_valid(E.detail, strlen(E.detail), NULL), "[%s] 422 detail is not valid UTF-8", BACKEND);
+	OK(add_neuron(id, NM_NEURON_ENTITY, "x", T0));
+	EXPECT_ERR(add_neuron(id, NM_NEURON_ENTITY, "x", T0), 409, "Neuron \xe1\xba\xb5");
+	cr_expect(nm_utf8_valid(E.detail, strlen(E.detail), NULL), "[%s] 409 detail is not valid UTF-8", BACKEND);
+	nm_neuron_t n;
+	OK(get_neuron(id, &n));
+	cr_expect_str_eq(n.id, id, "a 255-byte id round-trips");
+	nm_neuron_clear(&n);
 }
 
 STORE_TEST(neuron_pre_epoch_and_extreme_times)
