@@ -38,7 +38,6 @@ static const opt_t opts[] = {
 	{"queue.max_jobs", T_INT, O(queue_max), "4096", "queued jobs before answering 503"},
 	{"limits.max_body_bytes", T_SIZE, O(max_body), "64M", "request body limit (413 beyond)"},
 	{"limits.max_content_bytes", T_SIZE, O(max_content), "1M", "neuron content limit (413 beyond)"},
-	{"limits.max_batch_bytes", T_SIZE, O(max_batch), "16M", "body limit of batch routes"},
 	{"import.max_bytes", T_SIZE, O(max_import), "256M", "body limit of brain import"},
 	{"limits.max_header_bytes", T_SIZE, O(max_header), "16K", "request line + headers limit (431 beyond)"},
 	{"limits.max_json_depth", T_INT, O(max_json_depth), "64", "deepest JSON nesting accepted (422 beyond)"},

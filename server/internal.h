@@ -36,7 +36,6 @@ typedef struct srv_config {
 	int queue_max;                /* bounded job queue */
 	int64_t max_body;             /* limits.max_body_bytes */
 	int64_t max_content;          /* limits.max_content_bytes */
-	int64_t max_batch;            /* limits.max_batch_bytes */
 	int64_t max_import;           /* import.max_bytes */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;

@@ -301,7 +301,7 @@ void srv_h_brain_export(srv_job_t *job)
 		if (strcmp(format, "ndjson") == 0)
 			srv_job_error(job, 400, "format: 'ndjson' is not available in this version; allowed: json");
 		else
-			srv_job_error(job, 400, "format: unknown value '%.60s'; allowed: json, ndjson", format);
+			srv_job_error(job, 400, "format: unknown value '%.*s'; allowed: json, ndjson", NM_ERR_STR(format, 60));
 		goto done;
 	}
 	nm_tx_t *tx;

@@ -123,7 +123,8 @@ int srv_q_enum(srv_job_t *job, const char *key, const nm_enum_t *e, int *out)
 		return 0;
 	int x = nm_enum_parse(e, v, strlen(v));
 	if (x < 0)
-		return srv_job_error(job, 400, "%s: unknown value '%.60s'; allowed: %s", key, v, nm_enum_allowed(e));
+		return srv_job_error(job, 400, "%s: unknown value '%.*s'; allowed: %s", key, NM_ERR_STR(v, 60),
+		                     nm_enum_allowed(e));
 	*out = x;
 	return 1;
 }

@@ -297,7 +297,7 @@ void srv_h_neighbors(srv_job_t *job)
 	for (size_t i = 0; i < types.n; i++) {
 		int t = nm_enum_parse(&nm_enum_synapse_type, types.v[i], strlen(types.v[i]));
 		if (t < 0) {
-			srv_job_error(job, 400, "synapse_types: unknown value '%.60s'; allowed: %s", types.v[i],
+			srv_job_error(job, 400, "synapse_types: unknown value '%.*s'; allowed: %s", NM_ERR_STR(types.v[i], 60),
 			              nm_enum_allowed(&nm_enum_synapse_type));
 			goto fail;
 		}
