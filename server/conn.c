@@ -296,7 +296,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (nread == 0)
+	if (nread == 0 || c->state == CS_LINGER)
 		return;
 	if (c->state == CS_IDLE)
 		uv_timer_stop(&c->timer);
@@ -334,6 +334,29 @@ typedef struct wreq {
 	bool ends_request;            /* false for interim answers (100 Continue) */
 } wreq_t;
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	/* Nothing to do: the linger timer or the client's EOF closes. */
+}
+
+/* After an error answer (400, 408, 413, 431): stop sending, keep reading
+ * (and dropping) what the client still sends for a moment. Closing at once
+ * with unread input would make the kernel reset the connection, and the
+ * client could lose our answer. */
+static void linger(srv_conn_t *c)
+{
+	c->state = CS_LINGER;
+	free(c->pend);
+	c->pend = NULL;
+	c->pend_len = 0;
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+		conn_close(c);
+		return;
+	}
+	arm(c, 2.0);
+}
+
 static void on_written(uv_write_t *w, int status)
 {
 	wreq_t *wr = (wreq_t *)w;
@@ -344,7 +367,9 @@ static void on_written(uv_write_t *w, int status)
 	free(wr);
 	if (!ends || c->state == CS_CLOSED)
 		return;
-	if (status < 0 || c->close_after_write || c->ctx->shutting_down)
+	if (status == 0 && c->req.error)
+		linger(c);
+	else if (status < 0 || c->close_after_write || c->ctx->shutting_down)
 		conn_close(c);
 	else
 		next_request(c);

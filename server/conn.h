@@ -14,8 +14,11 @@
  *   BODY  --message complete-->  BUSY   (on_message_complete → srv_dispatch)
  *   BUSY  --answer queued-->     WRITE  (srv_conn_respond)
  *   WRITE --written, keep-alive--> IDLE (on_written)
+ *   WRITE --written, after an error answer--> LINGER (linger): our side
+ *         is shut down, input is read and dropped until EOF or 2 s, so
+ *         the client sees the answer instead of a reset
  *   any   --error/timeout/EOF--> CLOSED (conn_close)                     */
-typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_CLOSED } srv_cstate_t;
+typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_LINGER, CS_CLOSED } srv_cstate_t;
 
 /* The request being read or answered; reset by on_message_begin. */
 typedef struct srv_req {
@@ -44,6 +47,7 @@ typedef struct srv_req {
 struct srv_conn {
 	uv_tcp_t tcp;                 /* handles embedded; freed after both close callbacks */
 	uv_timer_t timer;
+	uv_shutdown_t shutdown_req;   /* used once, by linger() */
 	srv_ctx_t *ctx;
 	srv_conn_t *prev, *next;      /* ctx->conns */
 	llhttp_t parser;
