@@ -33,6 +33,7 @@ static llhttp_settings_t settings;
 
 static void req_reset(srv_req_t *r)
 {
+	/* (method -1 = not parsed yet: metrics and logs show "-") */
 	nm_buf_free(&r->url);
 	nm_buf_free(&r->hname);
 	nm_buf_free(&r->hval);
@@ -46,6 +47,7 @@ static void req_reset(srv_req_t *r)
 	free(r->accept);
 	srv_match_free(&r->match);
 	memset(r, 0, sizeof *r);
+	r->method = -1;
 }
 
 static void conn_free(srv_conn_t *c)
@@ -414,7 +416,7 @@ static void cors_headers(srv_conn_t *c, nm_buf_t *h)
 
 static const char *method_name(int m)
 {
-	return llhttp_method_name((llhttp_method_t)m);
+	return m < 0 ? "-" : llhttp_method_name((llhttp_method_t)m);
 }
 
 void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, size_t len, const char *extra)
@@ -427,13 +429,15 @@ void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, 
 	}
 	if (r->error || status == 400 || ctx->shutting_down)
 		c->close_after_write = true;
+	if (!r->reqid[0])
+		srv_req_id(c);
 	bool head = r->method == HTTP_HEAD;
 	nm_buf_t h = {0};
 	nm_buf_printf(&h, "HTTP/1.1 %d %s\r\nServer: nmemd/" NMEMD_VERSION "\r\nDate: %s\r\n", status,
 	              srv_status_text(status), date_header(ctx));
 	if (status != 204)
 		nm_buf_printf(&h, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype ? ctype : "application/json", len);
-	nm_buf_printf(&h, "X-Request-ID: %s\r\n", r->reqid[0] ? r->reqid : "-");
+	nm_buf_printf(&h, "X-Request-ID: %s\r\n", r->reqid);
 	cors_headers(c, &h);
 	if (extra)
 		nm_buf_puts(&h, extra);
@@ -446,7 +450,7 @@ void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, 
 	const char *q = memchr(url, '?', r->url.len);
 	srv_metrics_request(ctx->metrics, method_name(r->method), r->route_name ? r->route_name : "other", status, secs,
 	                    r->body_bytes);
-	srv_log_access(r->reqid[0] ? r->reqid : "-", method_name(r->method), url, q ? (size_t)(q - url) : r->url.len,
+	srv_log_access(r->reqid, method_name(r->method), url, q ? (size_t)(q - url) : r->url.len,
 	               status, head ? 0 : len, secs * 1000);
 
 	wreq_t *wr = nm_xcalloc(1, sizeof *wr);

@@ -64,6 +64,8 @@ struct srv_conn {
 
 /* dispatch.c: decide what to do with a complete request (loop thread). */
 void srv_dispatch(srv_conn_t *c);
+/* Set the request's id: the client's X-Request-ID if plain, else a new one. */
+void srv_req_id(srv_conn_t *c);
 
 /* conn.c: answer the current request. body is taken (free()d later);
  * extra: additional header lines ("Name: value\r\n"...), or NULL. */

@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* X-Request-ID: the client's if it is short and plain, else a new one. */
-static void set_reqid(srv_conn_t *c)
+void srv_req_id(srv_conn_t *c)
 {
 	srv_req_t *r = &c->req;
 	const char *in = r->reqid_in;
@@ -157,7 +156,7 @@ void srv_dispatch(srv_conn_t *c)
 	srv_req_t *r = &c->req;
 	srv_ctx_t *ctx = c->ctx;
 	const srv_route_t *rt = r->match.route;
-	set_reqid(c);
+	srv_req_id(c);
 	r->route_name = rt ? rt->tmpl : "other";
 	if (r->method == HTTP_OPTIONS) {
 		preflight(c);

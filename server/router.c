@@ -4,7 +4,9 @@
  * The table below is every route nmemd serves, in PROTOCOL.md §3 order.
  * Matching walks it once: the first route whose template matches the path
  * and whose method matches wins (HEAD matches GET routes); when only the
- * path matches, the caller answers 405 with the collected Allow list.
+ * path matches, the caller answers 405 with the collected Allow list. A
+ * literal template beats a parameter: /brain/create is never read as
+ * /brain/{brain_id} (PROTOCOL.md §1.5), so GET on it is a 405.
  * Template segments "{name}" match one non-empty segment, which is
  * percent-decoded (and must be valid UTF-8). A single trailing '/' is
  * ignored (PROTOCOL.md §1.1). Thread-safe: the table is constant.
@@ -99,11 +101,18 @@ void srv_route_match(int method, const char *path, size_t len, srv_match_t *m)
 	if (len > 1 && path[len - 1] == '/')
 		len--;
 	int want = method == HTTP_HEAD ? HTTP_GET : method;
+	bool literal = false;
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		const srv_route_t *r = &routes[i];
 		srv_match_t tmp = {0};
 		if (!match_path(r->tmpl, path, len, &tmp))
 			continue;
+		if (tmp.nparams == 0)
+			literal = true;
+		else if (literal) { /* a literal route already owns this path */
+			srv_match_free(&tmp);
+			continue;
+		}
 		if (r->method == want && !m->route) {
 			for (int k = 0; k < tmp.nparams; k++)
 				m->params[k] = tmp.params[k];

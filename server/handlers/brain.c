@@ -40,7 +40,7 @@ static void choose_id(srv_job_t *job, nm_brain_rec_t *rec)
 	if (rec->id)
 		return;
 	const char *h = job->brain_header;
-	if (h && nm_id_valid(h, strlen(h)) && strcmp(h, "create") != 0) {
+	if (h && nm_id_valid(h, strlen(h))) {
 		nm_brain_t *existing = nm_store_brain_get(job->ctx->store, h);
 		nm_brain_release(existing);
 		if (!existing) {

@@ -37,6 +37,11 @@ class ServerError(AssertionError):
     pass
 
 
+class Skip(Exception):
+    """Raised by a test for a feature the server under test does not offer
+    yet (reported as SKIP, counted neither as passed nor failed)."""
+
+
 # ---------------------------------------------------------------------------
 # Per-test registry of servers started by a test; run.py stops them after
 # the test and turns a bad exit (non-zero after SIGTERM, sanitizer report)
@@ -235,6 +240,7 @@ class Server:
         if self.proc is None:
             return None
         if self.proc.poll() is None:
+            self.expect_dead = True
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
@@ -249,7 +255,9 @@ class Server:
         no sanitizer report in stderr."""
         self.close_clients()
         was_alive = self.alive()
+        stopped_by_test = self.expect_dead
         rc = self.terminate()
+        self.expect_dead = stopped_by_test
         self.check_sanitizers()
         if expect is not None and was_alive and rc != expect:
             raise ServerError(f"nmemd exited with status {rc} after SIGTERM (expected {expect}); "

@@ -39,10 +39,14 @@ class Runner:
         self.args = args
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.failures = []
 
     def report(self, name, error, secs):
-        if error is None:
+        if isinstance(error, harness.Skip):
+            self.skipped += 1
+            print(f"SKIP {name}: {error}", flush=True)
+        elif error is None:
             self.passed += 1
             print(f"PASS {name} ({secs:.2f}s)", flush=True)
         else:
@@ -57,6 +61,8 @@ class Runner:
         error = None
         try:
             fn(**kwargs)
+        except harness.Skip as e:
+            error = e
         except AssertionError as e:
             tb = traceback.extract_tb(e.__traceback__)
             where = next((f"{os.path.basename(f.filename)}:{f.lineno}" for f in reversed(tb)
@@ -68,7 +74,7 @@ class Runner:
             try:
                 s.stop(expect=0)
             except AssertionError as e:
-                if error is None:
+                if error is None or isinstance(error, harness.Skip):
                     error = f"server shutdown: {e}"
             finally:
                 s.cleanup()
@@ -98,7 +104,7 @@ class Runner:
                 continue
             err, secs = self.run_case(name, f, {})
             self.report(name, err, secs)
-            if err and self.args.x:
+            if err and not isinstance(err, harness.Skip) and self.args.x:
                 return False
 
         for b in backends:
@@ -120,10 +126,10 @@ class Runner:
                         shared = harness.Server(b, **opts)
                         try:
                             shared.start()
-                        except AssertionError as e:
+                        except Exception as e:  # noqa: BLE001 - reported as this test's failure
                             shared.cleanup()
                             shared = None
-                            self.report(name, f"could not start the shared server: {e}",
+                            self.report(name, f"could not start the shared server: {e!r}",
                                         time.monotonic() - t0)
                             continue
                     kwargs["srv"] = shared
@@ -134,7 +140,7 @@ class Runner:
                         rc = shared.proc.poll()
                         msg = (f"server not healthy after the test (exit status {rc}); stderr tail:\n"
                                f"{shared.log_tail()}")
-                        err = (err + "\n" + msg) if err else msg
+                        err = (str(err) + "\n" + msg) if err and not isinstance(err, harness.Skip) else msg
                         shared.expect_dead = True
                         try:
                             shared.stop(expect=None)
@@ -143,7 +149,7 @@ class Runner:
                         shared.cleanup()
                         shared = None
                 self.report(name, err, secs)
-                if err and self.args.x:
+                if err and not isinstance(err, harness.Skip) and self.args.x:
                     if shared:
                         shared.cleanup()
                     return False
@@ -203,6 +209,8 @@ def main():
         print("failed tests:", flush=True)
         for n in r.failures:
             print(f"  {n}", flush=True)
+    if r.skipped:
+        print(f"{r.skipped} skipped (feature not offered by this nmemd build)", flush=True)
     print(f"{r.passed} passed, {r.failed} failed", flush=True)
     return 1 if r.failed else 0
 

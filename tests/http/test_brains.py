@@ -224,6 +224,11 @@ def test_put_brain_partial(srv):
     eq(b["shared_with"], ["erin"], "shared_with")
     eq(b["name"], "renamed", "name kept")
     eq(ok(c.req("GET", f"/brain/{bid}"), 200), b, "GET after PUT")
+    # null for a non-nullable optional field means absent
+    b = ok(c.req("PUT", f"/brain/{bid}", {"config": None, "metadata": None, "is_public": None, "shared_with": None}), 200)
+    eq((b["name"], b["metadata"], b["is_public"], b["shared_with"]), ("renamed", {"c": 3}, True, ["erin"]),
+       "nulls leave fields as they were")
+    H.check_config(b["config"], **dict(H.DEFAULT_CONFIG, decay_rate=0.3, max_spread_hops=6, activation_threshold=0.4))
     # empty body object: nothing changes except maybe updated_at
     b2 = ok(c.req("PUT", f"/brain/{bid}", {}), 200)
     for k in ("name", "owner_id", "is_public", "shared_with", "config", "metadata", "created_at"):

@@ -12,7 +12,9 @@ def _snapshot_state(c, brains):
         e = H.export(c, b)
         e.pop("exported_at")
         nids = H.ids(e["neurons"])
-        out[b] = {"export": e, "brain": ok(c.req("GET", f"/brain/{b}"), 200), "stats": H.stats(c, b),
+        st = H.stats(c, b)
+        st.pop("db_size_bytes")  # the file size may change when the WAL is checkpointed at shutdown
+        out[b] = {"export": e, "brain": ok(c.req("GET", f"/brain/{b}"), 200), "stats": st,
                   "states": H.states_of(c, b, nids)}
     listing = ok(c.req("GET", "/brains", query={"limit": 1000}), 200)
     return out, listing

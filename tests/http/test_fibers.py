@@ -110,6 +110,10 @@ def test_put_fiber(srv):
     H.check_fiber(f, neuron_ids=["z"], anchor_neuron_id="z", time_start="2026-02-01T00:00:00.000000", time_end=None,
                   metadata={"new": True}, salience=0.8)
     eq(ok(c.req("GET", "/memory/fiber/f-p", brain=b), 200), f, "GET after PUT")
+    f = ok(c.req("PUT", "/memory/fibers/f-p", {"summary": None, "tags": None, "salience": None}, brain=b), 200)
+    eq(f["summary"], None, "null summary clears it (nullable)")
+    eq(f["tags"], ["t2", "t1"], "null tags = absent (kept)")
+    eq(f["salience"], 0.8, "null salience = absent (kept)")
 
 
 def test_put_fiber_errors_leave_unchanged(srv):
@@ -247,6 +251,17 @@ def test_contains_neuron_exact(srv):
     eq(_fids(c, b, contains_neuron='n-1"'), ["ff"], "quote in id")
 
 
+def test_tag_filter_before_limit(srv):
+    # PROTOCOL.md §5 row 13: upstream SQLite applied the tag filter after LIMIT.
+    c = srv.c
+    b = H.new_brain(c)
+    for i in range(5):
+        H.mk_fiber(c, b, ["n"], id=f"hi{i}", salience=0.9)
+    H.mk_fiber(c, b, ["n"], id="tagged", salience=0.1, tags=["x"])
+    eq(_fids(c, b, tags="x", limit=1), ["tagged"], "filter before limit")
+    eq(_fids(c, b, min_salience="0.5", limit=2, offset=3), ["hi3", "hi4"], "offset within the filtered set")
+
+
 def test_contains_neuron_limit_top_salience(srv):
     # The engine's find_fibers(contains_neuron, limit=3): the 3 most salient among all matches.
     c = srv.c
@@ -299,6 +314,7 @@ def test_tags_all_of(srv):
     eq(_fids(c, b, tags="tag one"), ["t5"], "space (+ in query)")
     eq(_fids(c, b, tags="Đà Nẵng,ab"), ["t5"], "unicode tag")
     eq(_fids(c, b, tags="A"), [], "case-sensitive")
+    eq(_fids(c, b, tags=","), _fids(c, b), "only empty items = no tag filter")
 
 
 def test_filters_combined(srv):

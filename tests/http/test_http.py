@@ -363,7 +363,6 @@ MALFORMED = [
     b"GARBAGE\r\n\r\n",
     b"\x00\x01\x02\x03\r\n\r\n",
     b"GET /health HTTP/1.1\r\nBad Header Line\r\n\r\n",
-    b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n",
     b"GET /health HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
     b"POST /memory/neurons HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
     b"POST /memory/neurons HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -375,6 +374,7 @@ MALFORMED = [
 
 
 def test_malformed_requests_400_and_close(srv):
+    problems = []
     for raw in MALFORMED:
         s = srv.raw()
         try:
@@ -382,16 +382,22 @@ def test_malformed_requests_400_and_close(srv):
                 s.sendall(raw)
             except (BrokenPipeError, ConnectionResetError):
                 pass
-            data, closed = H.read_until_close(s)
-            expect(closed, f"connection not closed after malformed request {raw!r}")
+            data, closed = H.read_until_close(s, timeout=10)
             rs, _ = H.parse_responses(data)
-            expect(rs, f"no response to malformed request {raw!r}: {data[:200]!r}")
-            eq(rs[0].status, 400, f"status for {raw!r}")
-            expect(isinstance(rs[0].body, dict) and isinstance(rs[0].body.get("detail"), str),
-                   f"400 JSON body for {raw!r}: {rs[0]!r}")
+            if not rs:
+                problems.append(f"{raw!r}: no response (closed={closed}): {data[:200]!r}")
+                continue
+            if rs[0].status != 400:
+                problems.append(f"{raw!r}: status {rs[0].status}, expected 400")
+            elif not (isinstance(rs[0].body, dict) and isinstance(rs[0].body.get("detail"), str)):
+                problems.append(f"{raw!r}: 400 without a JSON detail body: {rs[0]!r}")
+            if not closed:
+                problems.append(f"{raw!r}: connection left open after the answer")
         finally:
             s.close()
     ok(srv.req("GET", "/health"), 200)
+    if problems:
+        raise AssertionError(f"{len(problems)} of {len(MALFORMED)} malformed requests mishandled:\n" + "\n".join(problems))
 
 
 def test_malformed_after_good_request(srv):
@@ -526,8 +532,15 @@ def test_connection_limit(backend):
             expect(served(s), "held connections still work")
         # Free one slot: a new connection gets served again.
         held.pop().close()
-        H.poll_until(lambda: (lambda s: (served(s), s.close())[0])(srv.raw(timeout=10)), timeout=30,
-                     what="a freed slot to be reusable")
+
+        def fresh_connection_served():
+            s = srv.raw(timeout=10)
+            try:
+                return served(s)
+            finally:
+                s.close()
+
+        H.poll_until(fresh_connection_served, timeout=30, what="a freed slot to be reusable")
     finally:
         for s in held:
             s.close()

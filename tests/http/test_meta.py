@@ -30,6 +30,33 @@ def test_request_id_echoed(srv):
     eq(r[1].get("x-request-id"), rid + "-422", "X-Request-ID on a 422")
 
 
+def test_request_id_on_every_response(srv):
+    c = srv.c
+    b = H.new_brain(c)
+    cases = [("GET", "/health", None, {}), ("POST", "/memory/neurons", {"type": "entity", "content": "x"}, {"X-Brain-ID": b}),
+             ("GET", "/memory/neurons", None, {}), ("GET", "/memory/neurons", None, {"X-Brain-ID": "nope"}),
+             ("POST", "/memory/neurons", {"type": "bad", "content": "x"}, {"X-Brain-ID": b}), ("PATCH", "/health", None, {}),
+             ("GET", "/nowhere", None, {}), ("HEAD", "/health", None, {}), ("DELETE", f"/brain/{b}", None, {}),
+             ("OPTIONS", "/health", None, {"Origin": "http://x.example", "Access-Control-Request-Method": "GET"}),
+             ("GET", "/metrics", None, {}), ("GET", "/openapi.json", None, {})]
+    for m, p, body, hdrs in cases:
+        r = c.req(m, p, body, headers=hdrs)
+        expect(r[1].get("x-request-id"), f"{m} {p} -> {r[0]} lacks X-Request-ID")
+    seen = []
+    for _ in range(2):
+        s = srv.raw()
+        try:  # a request llhttp rejects still gets a generated id
+            s.sendall(b"NOT HTTP\r\n\r\n")
+            data, _ = H.read_until_close(s, timeout=10)
+            rs, _ = H.parse_responses(data)
+            rid = rs[0].headers.get("x-request-id", "") if rs else ""
+            expect(rid.strip("-"), f"400 from the parser: X-Request-ID {rid!r} is not a generated id: {data[:200]!r}")
+            seen.append(rid)
+        finally:
+            s.close()
+    expect(seen[0] != seen[1], f"generated ids of two parser errors are equal: {seen}")
+
+
 def test_request_id_generated_and_distinct(srv):
     a = srv.req("GET", "/health")[1].get("x-request-id")
     b = srv.req("GET", "/health")[1].get("x-request-id")
@@ -113,15 +140,36 @@ def test_metrics_route_template_and_counts(srv):
            "route label must be the template, not the concrete path")
 
 
+def test_metrics_unparsed_requests_not_labelled_delete(srv):
+    # llhttp's method enum starts at DELETE (0): a request whose head never
+    # parsed must not be counted as a DELETE.
+    def deletes():
+        return sum(v for n, l, v in _metrics(srv) if n == "nmemd_http_requests_total" and l.get("method") == "DELETE")
+
+    def health_count():
+        return H.metric_value(_metrics(srv), "nmemd_http_requests_total", method="GET", route="/health", status="200") or 0
+
+    base_del, base_health = deletes(), health_count()
+    for raw in (b"NOT HTTP\r\n\r\n", b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n"):
+        s = srv.raw()
+        try:
+            s.sendall(raw)
+            H.read_until_close(s, timeout=10)
+        finally:
+            s.close()
+    ok(srv.req("GET", "/health"), 200)
+    H.poll_until(lambda: health_count() >= base_health + 1, what="the /health request to be counted")
+    eq(deletes(), base_del, "DELETE requests counted although none was sent")
+
+
 def test_metrics_brains_gauge(srv):
     H.new_brain(srv.c)
     total = ok(srv.req("GET", "/brains", query={"limit": 1000}), 200)["total"]
     eq(H.metric_value(_metrics(srv), "nmemd_brains"), float(total), "nmemd_brains = /brains total")
 
 
+@H.only("sqlite")
 def test_metrics_sqlite_commits_grow(srv):
-    if srv.backend != "sqlite":
-        return
     b = H.new_brain(srv.c)
     base = H.metric_value(_metrics(srv), "nmemd_sqlite_commits_total") or 0
     rows = H.metric_value(_metrics(srv), "nmemd_sqlite_rows_written_total") or 0

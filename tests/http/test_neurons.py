@@ -1,5 +1,7 @@
 """Neurons and neuron state (PROTOCOL.md §2.1, §2.2, §3.4, §3.5, §1.4, §5 rows
 10-12, 15, 35, 36, 38)."""
+import json
+
 import harness as H
 from harness import eq, expect, ok, err, field_err, enum_err, pq, uid
 
@@ -116,7 +118,7 @@ def test_content_round_trip(srv):
         eq(n["content"], s, "content echo")
         eq(ok(c.req("GET", f"/memory/neurons/{n['id']}", brain=b), 200)["content"], s, "content stored")
         # The same text sent with \uXXXX escapes (as Python's json.dumps does by default).
-        raw = H.json.dumps({"type": "concept", "content": s}, ensure_ascii=True).encode()
+        raw = json.dumps({"type": "concept", "content": s}, ensure_ascii=True).encode()
         n = ok(c.req("POST", "/memory/neurons", raw=raw, brain=b), 201)
         eq(n["content"], s, "content from escaped JSON")
 
@@ -145,7 +147,10 @@ def test_created_at_formats(srv):
         eq(ok(c.req("GET", f"/memory/neurons/{n['id']}", brain=b), 200)["created_at"], want, "stored")
     rejected = ["2026-13-01T00:00:00", "2026-01-32T00:00:00", "2026-01-02T25:00:00", "2026-01-02T03:60:00",
                 "2025-02-29T00:00:00", "20260102T030405", "2026-01-02T", "2026/01/02", "now", "",
-                "2026-01-02T03:04:05+0200x", "2026-01-02TT03:04:05"]
+                "2026-01-02T03:04:05+0200x", "2026-01-02TT03:04:05", "2026-01-02T03:04:05.", "2026-01-02t03:04:05",
+                "2026-01-02T03:04:05z", "2026-01-02T03:04:05+24:00", "0000-01-01T00:00:00", "10000-01-01",
+                "2026-1-2", " 2026-01-02", "2026-01-02T03:04:05.1234567891", "2026-01-02T03:04:05,5",
+                "2026-01-02T03:04:05 +01:00", "2026-01-02  03:04:05"]
     for bad in rejected:
         field_err(c.req("POST", "/memory/neurons", {"type": "time", "content": "x", "created_at": bad}, brain=b),
                   "created_at", what=f"created_at {bad!r}")
@@ -286,7 +291,7 @@ def test_list_limit_offset(srv):
     eq(H.ids(H.list_neurons(c, b, offset=3, limit=2)["neurons"]), want[3:5], "offset+limit")
     eq(H.list_neurons(c, b, offset=500)["neurons"], [], "offset past the end")
     for q in ({"limit": 0}, {"limit": 10001}, {"limit": -5}, {"limit": "ten"}, {"limit": "2.5"},
-              {"offset": -1}, {"offset": "x"}):
+              {"offset": -1}, {"offset": "x"}, {"limit": "99999999999999999999"}, {"limit": "nan"}):
         err(c.req("GET", "/memory/neurons", brain=b, query=q), 422, startswith=list(q)[0], what=str(q))
 
 
@@ -315,6 +320,21 @@ def test_filter_content_contains_unicode(srv):
     eq(H.ids(H.list_neurons(c, b, content_contains="STRASSE")["neurons"]), [], "no case folding beyond lower()")
     eq(H.ids(H.list_neurons(c, b, content_contains="straße")["neurons"]), ["g1"], "ß")
     eq(H.ids(H.list_neurons(c, b, content_contains="da nang")["neurons"]), ["a1"], "no accent folding")
+
+
+def test_filter_content_contains_matches_python_lower(srv):
+    # The definition is Python's str.lower() on both sides (full case mapping,
+    # final sigma, length-changing mappings); expectations are computed with it.
+    c = srv.c
+    b = H.new_brain(c)
+    data = {"tr": "İstanbul", "tr2": "istanbul", "lat": "ȺBC Ⱥbc", "gr": "ΟΔΟΣ ΜΑΚΡΙΑ", "gr2": "οδοσ",
+            "de": "STRAẞE", "kelvin": "\u212a elvin", "fw": "ＡＢＣ", "lig": "ﬁne", "vi": "TIẾNG VIỆT", "num": "Ⅻ"}
+    for k, v in data.items():
+        H.mk_neuron(c, b, v, id=k)
+    for q in ("istanbul", "İstanbul", "İSTANBUL", "i̇stanbul", "ⱥbc", "ȺBC", "οδος", "οδοσ", "ΟΔΟΣ", "ΟΔΟΣ Μ",
+              "straße", "ẞ", "k elvin", "\u212a", "ａｂｃ", "ﬁ", "FI", "tiếng việt", "ⅻ"):
+        want = [k for k, v in data.items() if q.lower() in v.lower()]
+        eq(H.ids(H.list_neurons(c, b, content_contains=q)["neurons"]), want, f"content_contains={q!r}")
 
 
 def test_filter_content_contains_wildcards_literal(srv):

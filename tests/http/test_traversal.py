@@ -67,6 +67,7 @@ def test_neighbors_synapse_types(srv):
     eq(_nb(c, b, synapse_types=",before,,similar_to,"), [("B", "s1"), ("C", "s4")], "empty items ignored")
     eq(_nb(c, b, direction="out", synapse_types="is_a,co_occurs"), [("A", "s5")], "client example")
     eq(_nb(c, b, synapse_types="felt"), [], "no match")
+    eq(_nb(c, b, synapse_types=",,"), _nb(c, b), "only empty items = no filter")
     enum_err(c.req("GET", "/memory/neurons/A/neighbors", brain=b, query={"synapse_types": "before,bogus"}),
              "synapse_types", H.SYNAPSE_TYPES)
 
