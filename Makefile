@@ -17,7 +17,9 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := 0.1.0
 
-PKGS    := libuv sqlite3 jansson icu-uc libcrypto
+LIB_PKGS := sqlite3 jansson icu-uc libpcre2-8
+SRV_PKGS := libuv libcrypto
+PKGS    := $(LIB_PKGS) $(SRV_PKGS)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -DNMEMD_VERSION=\"$(VERSION)\" -MMD -MP -Iserver -Ilib
@@ -30,6 +32,7 @@ LDFLAGS += $(SAN)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null) -lpthread -lm
 
 LLHTTP_DIR  := /usr/share/llhttp
 LLHTTP_INC  := /usr/share/include/llhttp
@@ -79,7 +82,7 @@ $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(PKG_LIBS) -lcriterion
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LIB_LIBS) -lcriterion
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -8,6 +8,7 @@
 #include "isotime.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int64_t nm_time_now(void)
@@ -164,5 +165,13 @@ char *nm_time_format(int64_t t, char *buf)
 	snprintf(buf, NM_TIME_BUFSZ, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lld", (long long)y, m, d,
 	         (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60),
 	         (long long)(rem % NM_USEC_PER_SEC));
+	return buf;
+}
+
+char *nm_time_format_py(int64_t t, char *buf)
+{
+	nm_time_format(t, buf);
+	if (strcmp(buf + 19, ".000000") == 0)
+		buf[19] = '\0';
 	return buf;
 }

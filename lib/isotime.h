@@ -33,6 +33,11 @@ int nm_time_parse(const char *s, size_t n, int64_t *out);
 #define NM_TIME_BUFSZ 32
 char *nm_time_format(int64_t t, char *buf);
 
+/* Python's datetime.isoformat() of a naive value: like nm_time_format but
+ * without the fraction when the microsecond is 0 (engine metadata keeps
+ * upstream's exact strings). */
+char *nm_time_format_py(int64_t t, char *buf);
+
 /* Civil date conversion helpers (proleptic Gregorian), exposed for tests
  * and the engine's calendar arithmetic. */
 int64_t nm_days_from_civil(int64_t y, unsigned m, unsigned d);
