@@ -158,6 +158,11 @@ nm_brain_t *nm_tx_brain(nm_tx_t *tx)
 	return tx->brain;
 }
 
+int64_t nm_brain_next_test_id(nm_brain_t *b)
+{
+	return atomic_fetch_add(&b->test_ids, 1) + 1;
+}
+
 bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out)
 {
 	pthread_mutex_lock(&b->mu);

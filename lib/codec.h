@@ -72,6 +72,34 @@ int nm_brain_decode(const json_t *obj, const nm_decode_opts_t *o, const nm_confi
 /* Merge the keys of a BrainConfig object (or null = nothing) into cfg. */
 int nm_config_decode(const json_t *v, const char *prefix, nm_config_t *cfg, nm_err_t *err);
 
+/* Request bodies of the engine routes. */
+typedef struct nm_encode_req {
+	char *content;
+	size_t content_len;
+	int64_t timestamp;        /* NM_TIME_NONE = now */
+	char *metadata;           /* JSON object text, or NULL */
+	nm_strv_t tags;
+	bool has_tags;
+} nm_encode_req_t;
+
+typedef struct nm_query_req {
+	char *query;
+	size_t query_len;
+	int depth;                /* -1 = detect */
+	int64_t max_tokens;
+	bool include_subgraph;
+	int64_t reference_time;   /* NM_TIME_NONE = now */
+} nm_query_req_t;
+
+/* POST /memory/encode: content (non-blank, ≤ max_content_bytes → 413),
+ * timestamp, metadata, tags. */
+int nm_encode_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_encode_req_t *out, nm_err_t *err);
+void nm_encode_req_clear(nm_encode_req_t *r);
+/* POST /memory/query: query (non-empty, ≤ 64 KiB), depth 0..3 or null,
+ * max_tokens 50..5000 (500), include_subgraph, reference_time. */
+int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_req_t *out, nm_err_t *err);
+void nm_query_req_clear(nm_query_req_t *r);
+
 /* Validate an id value: non-empty string, ≤ 255 bytes, no NUL. */
 bool nm_id_valid(const char *s, size_t n);
 #define NM_ID_MAX 255

@@ -20,6 +20,10 @@
 #include "text.h"
 #include "uuid.h"
 
+#include <unicode/utf8.h>
+
+#include "regex.h"
+
 typedef struct rd {
 	const json_t *obj;
 	const char *prefix;
@@ -393,6 +397,9 @@ int nm_config_decode(const json_t *v, const char *prefix, nm_config_t *cfg, nm_e
 	FIELD(rd_int(&r, "max_spread_hops", 1, 10, &cfg->max_spread_hops), 1);
 	FIELD(rd_int(&r, "max_context_tokens", 100, 10000, &cfg->max_context_tokens), 1);
 	FIELD(rd_num(&r, "default_synapse_weight", 0, 1, &cfg->default_synapse_weight), 1);
+	static const char *const modes[] = {"fixed", "compat"};
+	static const nm_enum_t mode_enum = {"engine_mode", modes, 2};
+	FIELD(rd_enum(&r, "engine_mode", false, &mode_enum, &cfg->engine_mode), 1);
 	return 0;
 }
 
@@ -418,4 +425,89 @@ int nm_brain_decode(const json_t *obj, const nm_decode_opts_t *o, const nm_confi
 	FIELD(rd_meta(&r, "metadata", &out->metadata), NM_FB_METADATA);
 	default_meta(o, &out->metadata);
 	return 0;
+}
+
+/* ---- engine requests (PROTOCOL.md §3.3, §6.1) ---- */
+
+/* Does the string hold a character other than whitespace? */
+static bool has_text(const char *s, size_t n)
+{
+	for (int32_t i = 0, len = (int32_t)n; i < len;) {
+		UChar32 c;
+		U8_NEXT(s, i, len, c);
+		if (c < 0 || !nm_py_isspace(c))
+			return true;
+	}
+	return false;
+}
+
+int nm_encode_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_encode_req_t *out, nm_err_t *err)
+{
+	rd_t r = {obj, o->prefix, err};
+	bool nul;
+	memset(out, 0, sizeof *out);
+	out->timestamp = NM_TIME_NONE;
+	const json_t *v = field(&r, "content", &nul);
+	if (!v)
+		return missing(&r, "content", true, nul);
+	if (!json_is_string(v))
+		return bad(&r, NM_ST_INVALID, "content", "must be a string");
+	size_t n = json_string_length(v);
+	if (!has_text(json_string_value(v), n))
+		return bad(&r, NM_ST_INVALID, "content", "must contain a non-whitespace character");
+	if (o->max_content_bytes && n > o->max_content_bytes)
+		return bad(&r, NM_ST_TOO_LARGE, "content", "exceeds the limit of %zu bytes", o->max_content_bytes);
+	out->content = nm_xstrndup(json_string_value(v), n);
+	out->content_len = n;
+	int rc;
+	if ((rc = rd_time(&r, "timestamp", true, &out->timestamp)) < 0 || (rc = rd_meta(&r, "metadata", &out->metadata)) < 0)
+		return rc;
+	if ((rc = rd_strset(&r, "tags", false, false, &out->tags)) < 0)
+		return rc;
+	out->has_tags = rc > 0;
+	return 0;
+}
+
+void nm_encode_req_clear(nm_encode_req_t *r)
+{
+	free(r->content);
+	free(r->metadata);
+	nm_strv_clear(&r->tags);
+	memset(r, 0, sizeof *r);
+}
+
+int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_req_t *out, nm_err_t *err)
+{
+	rd_t r = {obj, o->prefix, err};
+	bool nul;
+	memset(out, 0, sizeof *out);
+	out->depth = -1;
+	out->max_tokens = 500;
+	out->reference_time = NM_TIME_NONE;
+	const json_t *v = field(&r, "query", &nul);
+	if (!v)
+		return missing(&r, "query", true, nul);
+	if (!json_is_string(v))
+		return bad(&r, NM_ST_INVALID, "query", "must be a string");
+	size_t n = json_string_length(v);
+	if (!has_text(json_string_value(v), n))
+		return bad(&r, NM_ST_INVALID, "query", "must not be empty");
+	if (n > 64 * 1024)
+		return bad(&r, NM_ST_INVALID, "query", "must be at most 65536 bytes");
+	out->query = nm_xstrndup(json_string_value(v), n);
+	out->query_len = n;
+	int64_t depth = -1;
+	int rc;
+	if ((rc = rd_int(&r, "depth", 0, 3, &depth)) < 0 || (rc = rd_int(&r, "max_tokens", 50, 5000, &out->max_tokens)) < 0 ||
+	    (rc = rd_bool(&r, "include_subgraph", &out->include_subgraph)) < 0 ||
+	    (rc = rd_time(&r, "reference_time", true, &out->reference_time)) < 0)
+		return rc;
+	out->depth = (int)depth;
+	return 0;
+}
+
+void nm_query_req_clear(nm_query_req_t *r)
+{
+	free(r->query);
+	memset(r, 0, sizeof *r);
 }

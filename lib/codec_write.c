@@ -113,6 +113,10 @@ void nm_jw_config(nm_jw_t *w, const nm_config_t *c)
 	nm_jw_int(w, c->max_context_tokens);
 	nm_jw_key(w, "default_synapse_weight");
 	nm_jw_real(w, c->default_synapse_weight);
+	if (c->engine_mode >= 0) { /* only when the brain chose one (ENGINE.md §0) */
+		nm_jw_key(w, "engine_mode");
+		nm_jw_str(w, c->engine_mode ? "compat" : "fixed");
+	}
 	nm_jw_obj_end(w);
 }
 

@@ -8,7 +8,8 @@
  * indicators. Fixed mode (D8): names and places must start with an
  * upper-case letter (only the prefix/indicator word is caseless), a place
  * is at most four capitalised words, the sentence-start rule does not
- * apply to queries, capitalised tokens may contain digits ("Q3"), and the
+ * apply to queries (but a sentence-initial stop word such as "Why" is
+ * never an entity), capitalised tokens may contain digits ("Q3"), and the
  * result is ordered by position in the text. Thread-safe.
  */
 #include "extract.h"
@@ -45,8 +46,7 @@ static void compile_all(void)
 	re.names[NM_MODE_FIXED] = nm_re_compile(
 		"\\b(?i:" VI_PREFIXES ")\\s+(\\p{Lu}\\p{Ll}+(?:\\s+\\p{Lu}\\p{Ll}+)*)", false);
 	re.caps[NM_MODE_COMPAT] = nm_re_compile("\\b([A-Z][a-zA-Z]+(?:\\s+[A-Z][a-zA-Z]+)*)\\b", false);
-	re.caps[NM_MODE_FIXED] = nm_re_compile(
-		"\\b(\\p{Lu}[\\p{L}\\p{M}\\p{N}]+(?:\\s+\\p{Lu}[\\p{L}\\p{M}\\p{N}]+)*)\\b", false);
+	re.caps[NM_MODE_FIXED] = nm_re_compile("\\b([A-Z][a-zA-Z0-9]+(?:\\s+[A-Z][a-zA-Z0-9]+)*)\\b", false);
 	for (size_t i = 0; i < NIND; i++) {
 		char *p = nm_xasprintf("\\b%s\\s+([A-ZÀ-Ỹ][a-zà-ỹA-ZÀ-Ỹ\\s]+?)(?:[,.]|\\s+(?:với|và|to|with|for)|$)",
 		                       indicators[i]);
@@ -105,13 +105,9 @@ static int on_caps(void *arg, const nm_re_match_t *m)
 {
 	pass_t *p = arg;
 	size_t s = (size_t)m->start[1], n = (size_t)(m->end[1] - m->start[1]);
-	for (size_t i = 0; i < p->pass1_end; i++) { /* a name's span: compat skips equal, fixed overlapping */
-		const nm_entity_t *e = &p->out->v[i];
-		if (e->start == s && e->end == s + n)
+	for (size_t i = 0; i < p->pass1_end; i++) /* the same span as a name */
+		if (p->out->v[i].start == s && p->out->v[i].end == s + n)
 			return 0;
-		if (p->mode == NM_MODE_FIXED && e->start < s + n && s < e->end)
-			return 0;
-	}
 	const char *w = p->text + s;
 	if (is_skip_word(w, n))
 		return 0;
@@ -171,16 +167,6 @@ static int on_place(void *arg, const nm_re_match_t *m)
 	char *low = nm_utf8_lower(s, n, NULL);
 	bool known = low && nm_strv_has(&p->known_lower, low);
 	free(low);
-	if (known && p->mode == NM_MODE_FIXED) {
-		/* Fixed: a capitalised run after "at"/"ở"… is that place. */
-		for (size_t i = 0; i < p->out->n; i++)
-			if (p->out->v[i].type == NM_ENT_UNKNOWN && strlen(p->out->v[i].text) == n &&
-			    memcmp(p->out->v[i].text, s, n) == 0) {
-				p->out->v[i].type = NM_ENT_LOCATION;
-				p->out->v[i].confidence = 0.7;
-			}
-		return 0;
-	}
 	if (!known && ncp >= 2)
 		add(p->out, s, n, NM_ENT_LOCATION, 0.7, (size_t)(s - p->text));
 	return 0;

@@ -296,7 +296,9 @@ static void compile_all(void)
 	for (size_t i = 0; i < NVI + NEN + NNUM; i++) {
 		const row_t *r = row_at(i);
 		compiled[NM_MODE_COMPAT][i] = nm_re_compile(r->compat, true);
-		char *fixed = nm_xasprintf("(?<![\\p{L}\\p{N}])(?:%s)(?![\\p{L}\\p{N}])", r->fixed ? r->fixed : r->compat);
+		/* the VI hour row guards its own end: "2h30" is 02:00, "10 GB" nothing */
+		const char *tail = r == &vi_numbered[0] ? "" : "(?![\\p{L}\\p{N}])";
+		char *fixed = nm_xasprintf("(?<![\\p{L}\\p{N}])(?:%s)%s", r->fixed ? r->fixed : r->compat, tail);
 		compiled[NM_MODE_FIXED][i] = nm_re_compile(fixed, true);
 		free(fixed);
 	}

@@ -85,6 +85,9 @@ struct nm_backend {
 	int (*meta_put)(nm_tx_t *, const char *, nm_err_t *);
 	int (*stats)(nm_tx_t *, nm_stats_t *, nm_err_t *);
 	int (*fiber_counts_since)(nm_tx_t *, const int64_t *, int64_t *, int, nm_err_t *);
+	int (*time_spans)(nm_tx_t *, int64_t, int64_t, bool, int64_t, nm_neuron_cb, void *, nm_err_t *);
+	int (*fiber_nearest)(nm_tx_t *, int64_t, int64_t, int64_t, nm_fiber_cb, void *, nm_err_t *);
+	int (*fiber_search)(nm_tx_t *, const nm_strv_t *, int64_t, nm_fiber_score_cb, void *, nm_err_t *);
 	int64_t (*size_bytes)(nm_tx_t *);
 };
 
@@ -117,6 +120,7 @@ struct nm_brain {
 	pthread_mutex_t wq_mu;
 	nm_write_t *wq_head, *wq_tail;
 	bool writer_active;               /* a thread is draining the queue */
+	atomic_llong test_ids;            /* NMEMD_TEST_IDS=counter: the last id handed out */
 };
 
 /* store.c internals used by brain.c */
@@ -128,6 +132,18 @@ void nm__lru_touch(nm_store_t *st, nm_brain_t *b);
 void nm__lru_closed(nm_store_t *st, nm_brain_t *b);
 /* brain.c internals used by store.c */
 void nm__brain_close_idle(nm_brain_t *b);
+
+/* A time neuron's denoted interval, from its metadata JSON text
+ * (absolute_start / absolute_end); false when it has none. */
+bool nm__time_span(const char *metadata, int64_t *t0, int64_t *t1);
+
+/* BM25 as SQLite FTS5 computes it (k1 1.2, b 0.75; idf floored at 1e-6),
+ * for backends that rank in C. tf: term frequency in the document. */
+double nm__bm25_term(double tf, double doclen, double avgdl, double ndocs, double df);
+
+/* Tokens for full-text search: runs of letters and digits, lower-cased
+ * (SQLite's unicode61 with diacritics kept). Appends to out (not a set). */
+void nm__fts_tokens(const char *s, size_t n, nm_strv_t *out);
 
 extern const nm_backend_t nm__backend_memory;
 extern const nm_backend_t nm__backend_sqlite;

@@ -37,6 +37,7 @@ const nm_config_t nm_config_default = {
 	.max_spread_hops = 4,
 	.max_context_tokens = 1500,
 	.default_synapse_weight = 0.5,
+	.engine_mode = -1,
 };
 
 int nm_enum_parse(const nm_enum_t *e, const char *s, size_t n)

@@ -147,6 +147,7 @@ typedef struct nm_config {
 	int64_t max_spread_hops;
 	int64_t max_context_tokens;
 	double default_synapse_weight;
+	int engine_mode;          /* "fixed" 0 / "compat" 1 (extract.h); -1 = the daemon's default */
 } nm_config_t;
 
 /* The brain record (catalog): everything about a brain except its

@@ -12,6 +12,10 @@
  *      neuron/tag/time index tables, typed memories, projects, meta
  *   2  neurons_fts: trigram index over lower(content) for substring search,
  *      back-filled from existing neurons
+ *   3  the engine's look-ups: neurons.lhash (hash of nm_text_key(content))
+ *      for case-insensitive exact matches; time_spans, the interval each
+ *      time neuron denotes; fibers by time_start; fiber_fts, a BM25 index
+ *      over each fiber's memory text; all back-filled
  * Catalog database:
  *   1  brains
  *
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isotime.h"
 #include "mem.h"
 #include "text.h"
 
@@ -71,6 +76,22 @@ static const char *const brain_steps[NM_SCHEMA_BRAIN_VERSION] = {
 	/* 2 */
 	"CREATE VIRTUAL TABLE neurons_fts USING fts5(body, content='', tokenize='trigram case_sensitive 1');"
 	"INSERT INTO neurons_fts(rowid, body) SELECT seq, nm_lower(content) FROM neurons;",
+	/* 3 */
+	"ALTER TABLE neurons ADD COLUMN lhash INTEGER;"
+	"UPDATE neurons SET lhash = nm_key_hash(content);"
+	"CREATE INDEX neurons_lhash ON neurons(lhash);"
+	"CREATE TABLE time_spans (seq INTEGER PRIMARY KEY, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL);"
+	"INSERT INTO time_spans SELECT seq, nm_iso_us(json_extract(metadata, '$.absolute_start')),"
+	" nm_iso_us(json_extract(metadata, '$.absolute_end')) FROM neurons WHERE type = 0 AND json_valid(metadata)"
+	" AND nm_iso_us(json_extract(metadata, '$.absolute_start')) IS NOT NULL"
+	" AND nm_iso_us(json_extract(metadata, '$.absolute_end')) IS NOT NULL;"
+	"CREATE INDEX time_spans_t0 ON time_spans(t0);"
+	"INSERT INTO meta VALUES ('max_time_span', (SELECT coalesce(max(t1 - t0), 0) FROM time_spans));"
+	"CREATE INDEX fibers_time_start ON fibers(time_start);"
+	"CREATE VIRTUAL TABLE fiber_fts USING fts5(text, tokenize='unicode61 remove_diacritics 0');"
+	"INSERT INTO fiber_fts(rowid, text) SELECT f.seq, coalesce(nullif(f.summary, ''), n.content)"
+	" FROM fibers f LEFT JOIN neurons n ON n.id = f.anchor_id"
+	" WHERE coalesce(nullif(f.summary, ''), n.content) IS NOT NULL;",
 };
 
 static const char *const catalog_steps[NM_SCHEMA_CATALOG_VERSION] = {
@@ -97,10 +118,62 @@ static void fn_lower(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_text(ctx, low, (int)outlen, free);
 }
 
+/* nm_key(text): nm_text_key, the case/NFC-insensitive matching key. */
+static void fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	size_t n = 0;
+	char *k = nm__sq_key((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), &n);
+	if (!k)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, k, (int)n, free);
+}
+
+/* nm_key_hash(text): the 64-bit hash of nm_key(text), stored in lhash. */
+static void fn_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3_result_int64(ctx, nm__sq_key_hash((const char *)sqlite3_value_text(argv[0]),
+	                                          (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+/* nm_iso_us(text): an ISO datetime as µs since the epoch, or NULL. */
+static void fn_iso_us(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t t;
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	if (s && nm_time_parse(s, (size_t)sqlite3_value_bytes(argv[0]), &t) == 0)
+		sqlite3_result_int64(ctx, t);
+	else
+		sqlite3_result_null(ctx);
+}
+
 int nm__sq_register_functions(sqlite3 *db)
 {
-	return sqlite3_create_function_v2(db, "nm_lower", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-	                                  fn_lower, NULL, NULL, NULL);
+	static const struct {
+		const char *name;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {{"nm_lower", fn_lower}, {"nm_key", fn_key}, {"nm_key_hash", fn_key_hash}, {"nm_iso_us", fn_iso_us}};
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		int rc = sqlite3_create_function_v2(db, fns[i].name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+		                                    fns[i].fn, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+char *nm__sq_key(const char *s, size_t n, size_t *outlen)
+{
+	return nm_text_key(s ? s : "", s ? n : 0, outlen);
+}
+
+int64_t nm__sq_key_hash(const char *s, size_t n)
+{
+	size_t klen = 0;
+	char *k = nm__sq_key(s, n, &klen);
+	int64_t h = k ? (int64_t)nm_hash64(k, klen) : 0;
+	free(k);
+	return h;
 }
 
 static int migrate(sqlite3 *db, const char *what, const char *const *steps, int latest, nm_err_t *err)

@@ -69,6 +69,7 @@ int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, nm_jw_t *w, nm_er
 	nm_synapse_filter_t sf = NM_SYNAPSE_FILTER_INIT;
 	nm_fiber_filter_t ff = NM_FIBER_FILTER_INIT;
 	ff.order = NM_ORDER_INSERTION;
+	ff.descending = false;
 	char *meta = NULL;
 	int rc = nm_tx_meta_get(tx, &meta, err);
 	if (rc < 0)

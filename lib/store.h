@@ -89,6 +89,9 @@ int nm_brain_update(nm_brain_t *b, int (*edit)(nm_brain_rec_t *rec, void *arg, n
 /* Remove the brain: it vanishes from the registry and catalog at once; its
  * storage is destroyed when the last reference is released. */
 int nm_brain_delete(nm_brain_t *b, nm_err_t *err);
+/* The brain's deterministic id counter (test hook NMEMD_TEST_IDS):
+ * 1, 2, 3 … for the life of the process. */
+int64_t nm_brain_next_test_id(nm_brain_t *b);
 /* Current counts (cached after the first read or commit). */
 int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err);
 /* The cached counts without touching storage; false when none are cached. */
@@ -132,6 +135,8 @@ typedef struct nm_neuron_filter {
 	size_t contains_len;
 	const char *exact;           /* byte-exact content; NULL = none */
 	size_t exact_len;
+	const char *key;             /* same nm_text_key() (case/NFC-insensitive equality); NULL = none */
+	size_t key_len;
 	int64_t time_start, time_end; /* created_at range, inclusive; NM_TIME_NONE = none */
 	int64_t limit;               /* 0 = no limit */
 	int64_t offset;
@@ -153,7 +158,7 @@ typedef struct nm_fiber_filter {
 	bool has_min_salience;
 	double min_salience;
 	nm_fiber_order_t order;      /* NM_ORDER_DEFAULT = salience desc */
-	bool descending;
+	bool descending;             /* also applies to NM_ORDER_INSERTION (newest first) */
 	int64_t limit, offset;
 } nm_fiber_filter_t;
 
@@ -219,6 +224,24 @@ int nm_tx_meta_put(nm_tx_t *tx, const char *json, nm_err_t *err);
 
 /* Live counts (and the contents' last change) as of this transaction. */
 int nm_tx_stats(nm_tx_t *tx, nm_stats_t *out, nm_err_t *err);
+/* ---- look-ups for the engine ---- */
+
+/* Time neurons whose denoted interval — absolute_start..absolute_end of
+ * their metadata — overlaps [t0, t1] (exact: is [t0, t1]); latest start
+ * first, then newest; at most limit (0 = no limit). */
+int nm_tx_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb, void *arg,
+                     nm_err_t *err);
+/* Fibers whose time_start lies within max_dist of ts, nearest first
+ * (ties: newest first); at most k. */
+int nm_tx_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
+                        nm_err_t *err);
+/* Full-text search over each fiber's memory text (its summary, else its
+ * anchor neuron's content at the time the fiber was written): fibers
+ * containing any of the terms, best BM25 first; at most k. */
+typedef int (*nm_fiber_score_cb)(void *arg, const nm_fiber_t *f, double score);
+int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
+                       nm_err_t *err);
+
 /* Fibers created at or after each of the n instants since[i]. */
 int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts, int n, nm_err_t *err);
 /* Bytes the brain's storage takes (0 for the memory backend). */

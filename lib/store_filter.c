@@ -4,7 +4,15 @@
  */
 #include "internal.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include "isotime.h"
+#include "mem.h"
+#include "text.h"
 
 bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q)
 {
@@ -41,7 +49,7 @@ int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b,
 {
 	int c;
 	if (order == NM_ORDER_INSERTION)
-		return cmp_int(seq_a, seq_b);
+		return descending ? cmp_int(seq_b, seq_a) : cmp_int(seq_a, seq_b);
 	switch (order) {
 	case NM_ORDER_CREATED_AT: c = cmp_int(a->created_at, b->created_at); break;
 	case NM_ORDER_FREQUENCY: c = cmp_int(a->frequency, b->frequency); break;
@@ -54,4 +62,48 @@ int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b,
 		return c;
 	/* Ties: oldest first, whatever the direction (creation sequence). */
 	return cmp_int(seq_a, seq_b);
+}
+
+bool nm__time_span(const char *metadata, int64_t *t0, int64_t *t1)
+{
+	json_t *m = json_loads(metadata, JSON_ALLOW_NUL, NULL);
+	const json_t *a = json_object_get(m, "absolute_start"), *b = json_object_get(m, "absolute_end");
+	bool ok = json_is_string(a) && json_is_string(b) &&
+	          nm_time_parse(json_string_value(a), json_string_length(a), t0) == 0 &&
+	          nm_time_parse(json_string_value(b), json_string_length(b), t1) == 0;
+	json_decref(m);
+	return ok;
+}
+
+double nm__bm25_term(double tf, double doclen, double avgdl, double ndocs, double df)
+{
+	const double k1 = 1.2, b = 0.75;
+	double idf = log((ndocs - df + 0.5) / (df + 0.5));
+	if (idf <= 0.0)
+		idf = 1e-6;
+	return idf * (tf * (k1 + 1.0)) / (tf + k1 * (1.0 - b + b * (avgdl > 0 ? doclen / avgdl : 0)));
+}
+
+void nm__fts_tokens(const char *s, size_t n, nm_strv_t *out)
+{
+	int32_t i = 0, len = (int32_t)n, start = -1;
+	while (i <= len) {
+		int32_t at = i;
+		UChar32 c = 0;
+		if (i < len)
+			U8_NEXT(s, i, len, c);
+		else
+			i++;
+		bool word = at < len && c >= 0 && (u_isalpha(c) || u_isdigit(c) || (U_GET_GC_MASK(c) & U_GC_N_MASK));
+		if (word && start < 0)
+			start = at;
+		if (!word && start >= 0) {
+			char *low = nm_utf8_lower(s + start, (size_t)(at - start), NULL);
+			if (low) {
+				out->v = nm_xrealloc(out->v, sizeof *out->v * (out->n + 1));
+				out->v[out->n++] = low;
+			}
+			start = -1;
+		}
+	}
 }

@@ -43,6 +43,9 @@ typedef struct mobj {
 			nm_neuron_t n;
 			char *lower;          /* lower(content), for substring search */
 			size_t lower_len;
+			char *key;            /* nm_text_key(content), for key look-ups */
+			bool has_span;        /* time neurons: the interval they denote */
+			int64_t t0, t1;
 			nm_state_t state;
 		} nr;
 		nm_synapse_t syn;
@@ -97,6 +100,7 @@ static void obj_clear(int coll, mobj_t *o)
 	case K_NEURON:
 		nm_neuron_clear(&o->nr.n);
 		free(o->nr.lower);
+		free(o->nr.key);
 		nm_state_clear(&o->nr.state);
 		break;
 	case K_SYNAPSE: nm_synapse_clear(&o->syn); break;
@@ -125,6 +129,10 @@ static mobj_t *obj_dup(int coll, const mobj_t *o)
 		nm_neuron_copy(&c->nr.n, &o->nr.n);
 		c->nr.lower = nm_xstrndup(o->nr.lower, o->nr.lower_len);
 		c->nr.lower_len = o->nr.lower_len;
+		c->nr.key = nm_xstrdup(o->nr.key);
+		c->nr.has_span = o->nr.has_span;
+		c->nr.t0 = o->nr.t0;
+		c->nr.t1 = o->nr.t1;
 		c->nr.state = o->nr.state;
 		c->nr.state.neuron_id = nm_xstrdup(o->nr.state.neuron_id);
 		break;
@@ -410,6 +418,8 @@ static void neuron_fill(mobj_t *o, const nm_neuron_t *n)
 		o->nr.lower = nm_xstrdup("");
 		o->nr.lower_len = 0;
 	}
+	o->nr.key = nm_text_key(n->content, n->content_len, NULL);
+	o->nr.has_span = n->type == NM_NEURON_TIME && nm__time_span(n->metadata, &o->nr.t0, &o->nr.t1);
 }
 
 static int mem_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
@@ -444,6 +454,7 @@ static int mem_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	coll_will_update(mb, K_NEURON, o);
 	nm_neuron_clear(&o->nr.n);
 	free(o->nr.lower);
+	free(o->nr.key);
 	neuron_fill(o, n);
 	return 0;
 }
@@ -479,6 +490,8 @@ static bool neuron_matches(const mobj_t *o, const nm_neuron_filter_t *f)
 	if (f->exact && (n->content_len != f->exact_len || memcmp(n->content, f->exact, f->exact_len) != 0))
 		return false;
 	if (f->contains && !memmem(o->nr.lower, o->nr.lower_len, f->contains, f->contains_len))
+		return false;
+	if (f->key && (!o->nr.key || strcmp(o->nr.key, f->key) != 0))
 		return false;
 	if (f->time_start != NM_TIME_NONE && (n->created_at < f->time_start || n->created_at > f->time_end))
 		return false;
@@ -816,6 +829,132 @@ static int mem_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *co
 	return 0;
 }
 
+/* ---- engine look-ups (linear: the memory backend has no indexes) ---- */
+
+typedef struct ranked {
+	mobj_t *o;
+	int64_t key;              /* sort key, ascending; ties: newer seq first */
+	double score;             /* fiber search: higher first */
+} ranked_t;
+
+static int by_key(const void *a, const void *b)
+{
+	const ranked_t *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->o->seq < y->o->seq ? 1 : x->o->seq > y->o->seq ? -1 : 0;
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const ranked_t *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return x->o->seq < y->o->seq ? 1 : x->o->seq > y->o->seq ? -1 : 0;
+}
+
+static int mem_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb,
+                          void *arg, nm_err_t *err)
+{
+	mcoll_t *c = &MB(tx)->coll[K_NEURON];
+	ranked_t *r = nm_xmalloc(sizeof *r * (c->live + 1));
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		mobj_t *o = c->slots[i];
+		if (!o || !o->nr.has_span)
+			continue;
+		bool hit = exact ? o->nr.t0 == t0 && o->nr.t1 == t1 : o->nr.t0 <= t1 && o->nr.t1 >= t0;
+		if (hit)
+			r[n++] = (ranked_t){o, -o->nr.t0, 0}; /* latest start first */
+	}
+	qsort(r, n, sizeof *r, by_key);
+	int rc = 0;
+	for (size_t i = 0; i < n && (limit <= 0 || (int64_t)i < limit) && !rc; i++)
+		rc = cb(arg, &r[i].o->nr.n);
+	free(r);
+	return rc;
+}
+
+static int mem_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
+                             nm_err_t *err)
+{
+	mcoll_t *c = &MB(tx)->coll[K_FIBER];
+	ranked_t *r = nm_xmalloc(sizeof *r * (c->live + 1));
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		mobj_t *o = c->slots[i];
+		if (!o || o->fib.time_start == NM_TIME_NONE)
+			continue;
+		int64_t d = o->fib.time_start - ts;
+		d = d < 0 ? -d : d;
+		if (d <= max_dist)
+			r[n++] = (ranked_t){o, d, 0};
+	}
+	qsort(r, n, sizeof *r, by_key);
+	int rc = 0;
+	for (size_t i = 0; i < n && (int64_t)i < k && !rc; i++)
+		rc = cb(arg, &r[i].o->fib);
+	free(r);
+	return rc;
+}
+
+/* A fiber's searchable text: its summary, else its anchor's content. */
+static void fiber_tokens(mbrain_t *mb, const mobj_t *o, nm_strv_t *out)
+{
+	const nm_fiber_t *f = &o->fib;
+	if (f->summary && *f->summary) {
+		nm__fts_tokens(f->summary, strlen(f->summary), out);
+		return;
+	}
+	const mobj_t *a = coll_get(mb, K_NEURON, f->anchor_neuron_id);
+	if (a)
+		nm__fts_tokens(a->nr.n.content, a->nr.n.content_len, out);
+}
+
+static int mem_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
+                            nm_err_t *err)
+{
+	mbrain_t *mb = MB(tx);
+	mcoll_t *c = &mb->coll[K_FIBER];
+	size_t nt = terms->n;
+	nm_strv_t *toks = nm_xcalloc(c->n + 1, sizeof *toks);
+	double *df = nm_xcalloc(nt + 1, sizeof *df), total = 0, ndocs = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!c->slots[i])
+			continue;
+		fiber_tokens(mb, c->slots[i], &toks[i]);
+		if (!toks[i].n)
+			continue;
+		ndocs++;
+		total += (double)toks[i].n;
+		for (size_t t = 0; t < nt; t++)
+			df[t] += nm_strv_has(&toks[i], terms->v[t]);
+	}
+	ranked_t *r = nm_xmalloc(sizeof *r * (c->n + 1));
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		double s = 0;
+		for (size_t t = 0; t < nt && toks[i].n; t++) {
+			double tf = 0;
+			for (size_t w = 0; w < toks[i].n; w++)
+				tf += strcmp(toks[i].v[w], terms->v[t]) == 0;
+			if (tf > 0)
+				s += nm__bm25_term(tf, (double)toks[i].n, total / ndocs, ndocs, df[t]);
+		}
+		if (s > 0)
+			r[n++] = (ranked_t){c->slots[i], 0, s};
+		nm_strv_clear(&toks[i]);
+	}
+	qsort(r, n, sizeof *r, by_score);
+	int rc = 0;
+	for (size_t i = 0; i < n && (int64_t)i < k && !rc; i++)
+		rc = cb(arg, &r[i].o->fib, r[i].score);
+	free(r);
+	free(toks);
+	free(df);
+	return rc;
+}
+
 static int64_t mem_size_bytes(nm_tx_t *tx)
 {
 	return 0;
@@ -870,4 +1009,7 @@ const nm_backend_t nm__backend_memory = {
 	.stats = mem_stats,
 	.fiber_counts_since = mem_fiber_counts_since,
 	.size_bytes = mem_size_bytes,
+	.time_spans = mem_time_spans,
+	.fiber_nearest = mem_fiber_nearest,
+	.fiber_search = mem_fiber_search,
 };

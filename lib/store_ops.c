@@ -57,16 +57,23 @@ int nm_tx_neuron_exists(nm_tx_t *tx, const char *id, nm_err_t *err)
 
 int nm_tx_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb, void *arg, nm_err_t *err)
 {
-	if (!f->contains)
+	if (!f->contains && !f->key)
 		return tx->be->neuron_scan(tx, f, cb, arg, err);
-	/* Backends match against lower(content): lower the needle once here. */
+	/* Backends compare with lower(content) and key(content): normalise
+	 * the needles once here. */
 	nm_neuron_filter_t q = *f;
-	char *low = nm_utf8_lower(f->contains, f->contains_len, &q.contains_len);
-	if (!low)
+	char *low = NULL, *key = NULL;
+	if (f->contains && !(low = nm_utf8_lower(f->contains, f->contains_len, &q.contains_len)))
 		return nm_err_set(err, NM_ST_INVALID, "content_contains: invalid UTF-8");
-	q.contains = low;
+	if (f->key && !(key = nm_text_key(f->key, f->key_len, &q.key_len))) {
+		free(low);
+		return nm_err_set(err, NM_ST_INVALID, "key: invalid UTF-8");
+	}
+	q.contains = low ? low : f->contains;
+	q.key = key;
 	int rc = tx->be->neuron_scan(tx, &q, cb, arg, err);
 	free(low);
+	free(key);
 	return rc;
 }
 
@@ -228,4 +235,22 @@ int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts,
 int64_t nm_tx_size_bytes(nm_tx_t *tx)
 {
 	return tx->be->size_bytes(tx);
+}
+
+int nm_tx_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb, void *arg,
+                     nm_err_t *err)
+{
+	return tx->be->time_spans(tx, t0, t1, exact, limit, cb, arg, err);
+}
+
+int nm_tx_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
+                        nm_err_t *err)
+{
+	return tx->be->fiber_nearest(tx, ts, max_dist, k, cb, arg, err);
+}
+
+int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
+                       nm_err_t *err)
+{
+	return tx->be->fiber_search(tx, terms, k, cb, arg, err);
 }

@@ -58,12 +58,12 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_COUNTER_ADD] = "UPDATE meta SET value = value + ?2 WHERE key = ?1",
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SQ_META_PUT] = "UPDATE meta SET value = ?2 WHERE key = ?1",
-	[SQ_NEURON_INSERT] = "INSERT INTO neurons (id, type, content, chash, metadata, created_at)"
-	                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_NEURON_INSERT] = "INSERT INTO neurons (id, type, content, chash, metadata, created_at, lhash)"
+	                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[SQ_NEURON_GET] = "SELECT seq, id, type, content, metadata, created_at FROM neurons WHERE id = ?1",
 	[SQ_NEURON_SEQ] = "SELECT seq FROM neurons WHERE id = ?1",
 	[SQ_NEURON_UPDATE] = "UPDATE neurons SET type = ?2, content = ?3, chash = ?4, metadata = ?5,"
-	                     " created_at = ?6 WHERE seq = ?1",
+	                     " created_at = ?6, lhash = ?7 WHERE seq = ?1",
 	[SQ_NEURON_DELETE] = "DELETE FROM neurons WHERE seq = ?1",
 	[SQ_STATE_INSERT] = "INSERT INTO neuron_states (seq, activation, access_frequency, last_activated,"
 	                    " decay_rate, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -74,6 +74,20 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_STATE_DELETE] = "DELETE FROM neuron_states WHERE seq = ?1",
 	[SQ_FTS_INSERT] = "INSERT INTO neurons_fts (rowid, body) VALUES (?1, nm_lower(?2))",
 	[SQ_FTS_DELETE] = "INSERT INTO neurons_fts (neurons_fts, rowid, body) VALUES ('delete', ?1, nm_lower(?2))",
+	[SQ_SPAN_PUT] = "INSERT OR REPLACE INTO time_spans (seq, t0, t1) VALUES (?1, ?2, ?3)",
+	[SQ_SPAN_DELETE] = "DELETE FROM time_spans WHERE seq = ?1",
+	[SQ_SPAN_MAX] = "UPDATE meta SET value = max(value, ?1) WHERE key = 'max_time_span'",
+	/* Overlap: a span starting before t0 - max_time_span cannot reach t0,
+	 * so the t0 index is scanned over a bounded range. */
+	[SQ_SPAN_OVERLAP] = "SELECT n.seq, n.id, n.type, n.content, n.metadata, n.created_at FROM time_spans s"
+	                    " JOIN neurons n ON n.seq = s.seq WHERE s.t0 <= ?2"
+	                    " AND s.t0 >= ?1 - (SELECT value FROM meta WHERE key = 'max_time_span') AND s.t1 >= ?1"
+	                    " ORDER BY s.t0 DESC, s.seq DESC LIMIT ?3",
+	[SQ_SPAN_EXACT] = "SELECT n.seq, n.id, n.type, n.content, n.metadata, n.created_at FROM time_spans s"
+	                  " JOIN neurons n ON n.seq = s.seq WHERE s.t0 = ?1 AND s.t1 = ?2 ORDER BY s.seq DESC LIMIT ?3",
+	[SQ_FFTS_INSERT] = "INSERT INTO fiber_fts (rowid, text) VALUES (?1, ?2)",
+	[SQ_FFTS_DELETE] = "DELETE FROM fiber_fts WHERE rowid = ?1",
+	[SQ_ANCHOR_TEXT] = "SELECT content FROM neurons WHERE id = ?1",
 	[SQ_SYN_INSERT] = "INSERT INTO synapses (id, source, target, type, weight, direction, metadata,"
 	                  " reinforced_count, last_activated, created_at)"
 	                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -828,6 +842,9 @@ int nm__sq_fiber_get(nm_tx_t *, const char *, nm_fiber_t *, nm_err_t *);
 int nm__sq_fiber_update(nm_tx_t *, const nm_fiber_t *, nm_err_t *);
 int nm__sq_fiber_delete(nm_tx_t *, const char *, nm_err_t *);
 int nm__sq_fiber_scan(nm_tx_t *, const nm_fiber_filter_t *, nm_fiber_cb, void *, nm_err_t *);
+int nm__sq_time_spans(nm_tx_t *, int64_t, int64_t, bool, int64_t, nm_neuron_cb, void *, nm_err_t *);
+int nm__sq_fiber_nearest(nm_tx_t *, int64_t, int64_t, int64_t, nm_fiber_cb, void *, nm_err_t *);
+int nm__sq_fiber_search(nm_tx_t *, const nm_strv_t *, int64_t, nm_fiber_score_cb, void *, nm_err_t *);
 
 const nm_backend_t nm__backend_sqlite = {
 	.name = "sqlite",
@@ -878,4 +895,7 @@ const nm_backend_t nm__backend_sqlite = {
 	.stats = sq_stats,
 	.fiber_counts_since = sq_fiber_counts_since,
 	.size_bytes = sq_size_bytes,
+	.time_spans = nm__sq_time_spans,
+	.fiber_nearest = nm__sq_fiber_nearest,
+	.fiber_search = nm__sq_fiber_search,
 };

@@ -16,7 +16,8 @@ typedef enum {
 	SQ_COUNTER_ADD, SQ_META_GET, SQ_META_PUT,
 	SQ_NEURON_INSERT, SQ_NEURON_GET, SQ_NEURON_SEQ, SQ_NEURON_UPDATE, SQ_NEURON_DELETE,
 	SQ_STATE_INSERT, SQ_STATE_GET, SQ_STATE_PUT, SQ_STATE_DELETE,
-	SQ_FTS_INSERT, SQ_FTS_DELETE,
+	SQ_FTS_INSERT, SQ_FTS_DELETE, SQ_SPAN_PUT, SQ_SPAN_DELETE, SQ_SPAN_MAX, SQ_SPAN_OVERLAP, SQ_SPAN_EXACT,
+	SQ_FFTS_INSERT, SQ_FFTS_DELETE, SQ_ANCHOR_TEXT,
 	SQ_SYN_INSERT, SQ_SYN_GET, SQ_SYN_UPDATE, SQ_SYN_DELETE, SQ_SYN_DELETE_TOUCHING,
 	SQ_FIBER_INSERT, SQ_FIBER_GET, SQ_FIBER_SEQ, SQ_FIBER_UPDATE, SQ_FIBER_DELETE,
 	SQ_FN_INSERT, SQ_FN_DELETE, SQ_FT_INSERT, SQ_FT_DELETE, SQ_FTIME_INSERT, SQ_FTIME_DELETE,
@@ -25,7 +26,7 @@ typedef enum {
 	SQ__COUNT
 } sq_id_t;
 
-#define SQ_NEURON_SCAN_VARIANTS 64   /* bit mask of neuron filters */
+#define SQ_NEURON_SCAN_VARIANTS 128  /* bit mask of neuron filters */
 #define SQ_SYN_SCAN_VARIANTS 32
 #define SQ_FIBER_SCAN_VARIANTS 256   /* filters × order × direction */
 
@@ -78,6 +79,10 @@ void nm__bind_text(sqlite3_stmt *s, int i, const char *v);
 void nm__bind_blob(sqlite3_stmt *s, int i, const char *p, size_t n);
 int64_t nm__col_time(sqlite3_stmt *s, int i);
 
+/* Keep fiber_fts in step with fiber row `seq` (text: summary, else the
+ * anchor's content); remove first when replacing. */
+int nm__sq_fiber_text(sconn_t *c, int64_t seq, const nm_fiber_t *f, bool replace, nm_err_t *err);
+
 /* Look up a neuron's row number; 0 when absent, < 0 on error. */
 int64_t nm__sq_neuron_seq(sconn_t *c, const char *id, nm_err_t *err);
 
@@ -85,9 +90,13 @@ int64_t nm__sq_neuron_seq(sconn_t *c, const char *id, nm_err_t *err);
 int nm__schema_catalog(sqlite3 *db, nm_err_t *err);
 int nm__schema_brain(sqlite3 *db, nm_err_t *err);
 /* Versions, exposed for tests of the migration path. */
-#define NM_SCHEMA_BRAIN_VERSION 2
+#define NM_SCHEMA_BRAIN_VERSION 3
 #define NM_SCHEMA_CATALOG_VERSION 1
-/* Register nm_lower() (ICU lower-case, as Python's str.lower()). */
+/* Register the SQL functions nm_lower(), nm_key(), nm_key_hash(),
+ * nm_iso_us() on a connection. */
 int nm__sq_register_functions(sqlite3 *db);
+/* The matching key of a text and its stored hash (schema v3 lhash). */
+char *nm__sq_key(const char *s, size_t n, size_t *outlen);
+int64_t nm__sq_key_hash(const char *s, size_t n);
 
 #endif

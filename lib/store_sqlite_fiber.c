@@ -121,6 +121,8 @@ int nm__sq_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 		return rc;
 	int64_t seq = sqlite3_last_insert_rowid(c->db);
 	rc = index_entries(c, seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
+	if (rc == 0)
+		rc = nm__sq_fiber_text(c, seq, f, false, err);
 	return rc < 0 ? rc : nm__sq_counter(c, "fibers", 1, err);
 }
 
@@ -196,6 +198,8 @@ int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	}
 	if (rc == 0)
 		rc = index_entries(c, k.seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
+	if (rc == 0)
+		rc = nm__sq_fiber_text(c, k.seq, f, true, err);
 	fiber_key_clear(&k);
 	return rc;
 }
@@ -209,6 +213,10 @@ int nm__sq_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
 	sqlite3_stmt *s;
 	if (rc == 0 && (s = nm__sq(c, SQ_FIBER_DELETE, err))) {
+		sqlite3_bind_int64(s, 1, k.seq);
+		rc = nm__sq_exec(c, s, err);
+	}
+	if (rc == 0 && (s = nm__sq(c, SQ_FFTS_DELETE, err))) {
 		sqlite3_bind_int64(s, 1, k.seq);
 		rc = nm__sq_exec(c, s, err);
 	}
@@ -244,7 +252,7 @@ static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool
 		n += (size_t)snprintf(buf + n, cap - n, " AND salience >= ?7");
 	static const char *const cols[] = {"created_at", "salience", "frequency"};
 	if (order == NM_ORDER_INSERTION)
-		snprintf(buf + n, cap - n, " ORDER BY seq");
+		snprintf(buf + n, cap - n, " ORDER BY seq %s", desc ? "DESC" : "ASC");
 	else
 		snprintf(buf + n, cap - n, " ORDER BY %s %s, seq", cols[order], desc ? "DESC" : "ASC");
 	return buf;
@@ -310,4 +318,159 @@ int nm__sq_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, v
 	if (ret)
 		return ret;
 	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}
+
+int nm__sq_fiber_text(sconn_t *c, int64_t seq, const nm_fiber_t *f, bool replace, nm_err_t *err)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+	if (replace) {
+		if (!(s = nm__sq(c, SQ_FFTS_DELETE, err)))
+			return -NM_ST_INTERNAL;
+		sqlite3_bind_int64(s, 1, seq);
+		if ((rc = nm__sq_exec(c, s, err)) < 0)
+			return rc;
+	}
+	sqlite3_stmt *ins = nm__sq(c, SQ_FFTS_INSERT, err);
+	if (!ins)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_int64(ins, 1, seq);
+	if (f->summary && *f->summary)
+		return sqlite3_bind_text(ins, 2, f->summary, -1, SQLITE_STATIC), nm__sq_exec(c, ins, err);
+	if (!(s = nm__sq(c, SQ_ANCHOR_TEXT, err)))
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, f->anchor_neuron_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		/* bind a copy: the anchor row's memory goes with the reset */
+		sqlite3_bind_text64(ins, 2, (const char *)sqlite3_column_text(s, 0), (sqlite3_uint64)sqlite3_column_bytes(s, 0),
+		                    SQLITE_TRANSIENT, SQLITE_UTF8);
+		rc = nm__sq_exec(c, ins, err);
+	} else {
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+/* Rows of a fiber statement, owned, with their row numbers. */
+typedef struct fiber_rows {
+	nm_fiber_t *v;
+	int64_t *seq;
+	double *score;
+	size_t n;
+} fiber_rows_t;
+
+static int read_rows(sconn_t *c, sqlite3_stmt *s, int score_col, fiber_rows_t *out, nm_err_t *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->v = nm_xrealloc(out->v, sizeof *out->v * (out->n + 1));
+		out->seq = nm_xrealloc(out->seq, sizeof *out->seq * (out->n + 1));
+		out->score = nm_xrealloc(out->score, sizeof *out->score * (out->n + 1));
+		row_fiber(s, &out->v[out->n]);
+		out->seq[out->n] = sqlite3_column_int64(s, 0);
+		out->score[out->n] = score_col >= 0 ? sqlite3_column_double(s, score_col) : 0;
+		out->n++;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}
+
+static void rows_free(fiber_rows_t *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		nm_fiber_clear(&r->v[i]);
+	free(r->v);
+	free(r->seq);
+	free(r->score);
+}
+
+int nm__sq_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
+                         nm_err_t *err)
+{
+	static const char before[] = "SELECT " FIBER_COLS " FROM fibers WHERE time_start <= ?1 AND time_start >= ?2"
+	                             " ORDER BY time_start DESC, seq DESC LIMIT ?3";
+	static const char after[] = "SELECT " FIBER_COLS " FROM fibers WHERE time_start > ?1 AND time_start <= ?2"
+	                            " ORDER BY time_start ASC, seq DESC LIMIT ?3";
+	sconn_t *c = SC(tx);
+	fiber_rows_t lo = {0}, hi = {0};
+	sqlite3_stmt *s = nm__sq_dyn(c, &c->fscan[240], before, err);
+	int rc = s ? 0 : -NM_ST_INTERNAL;
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, ts);
+		sqlite3_bind_int64(s, 2, ts - max_dist);
+		sqlite3_bind_int64(s, 3, k);
+		rc = read_rows(c, s, -1, &lo, err);
+	}
+	if (rc == 0 && !(s = nm__sq_dyn(c, &c->fscan[241], after, err)))
+		rc = -NM_ST_INTERNAL;
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, ts);
+		sqlite3_bind_int64(s, 2, ts + max_dist);
+		sqlite3_bind_int64(s, 3, k);
+		rc = read_rows(c, s, -1, &hi, err);
+	}
+	/* merge the two runs by distance; ties: the newer fiber */
+	size_t i = 0, j = 0;
+	for (int64_t taken = 0; rc == 0 && taken < k && (i < lo.n || j < hi.n); taken++) {
+		bool take_lo;
+		if (i >= lo.n)
+			take_lo = false;
+		else if (j >= hi.n)
+			take_lo = true;
+		else {
+			int64_t dl = ts - lo.v[i].time_start, dh = hi.v[j].time_start - ts;
+			take_lo = dl < dh || (dl == dh && lo.seq[i] > hi.seq[j]);
+		}
+		rc = cb(arg, take_lo ? &lo.v[i++] : &hi.v[j++]);
+	}
+	rows_free(&lo);
+	rows_free(&hi);
+	return rc;
+}
+
+/* Terms as an FTS5 query: each a quoted string, OR-ed. */
+static char *match_expr(const nm_strv_t *terms)
+{
+	nm_buf_t b = {0};
+	for (size_t i = 0; i < terms->n; i++) {
+		if (i)
+			nm_buf_puts(&b, " OR ");
+		nm_buf_putc(&b, '"');
+		for (const char *p = terms->v[i]; *p; p++) {
+			if (*p == '"')
+				nm_buf_putc(&b, '"');
+			nm_buf_putc(&b, *p);
+		}
+		nm_buf_putc(&b, '"');
+	}
+	return nm_buf_steal(&b, NULL);
+}
+
+int nm__sq_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
+                        nm_err_t *err)
+{
+	static const char sql[] = "SELECT f.seq, f.id, f.neuron_ids, f.synapse_ids, f.anchor_id, f.time_start,"
+	                          " f.time_end, f.coherence, f.salience, f.frequency, f.summary, f.tags, f.metadata,"
+	                          " f.created_at, -bm25(fiber_fts) FROM fiber_fts JOIN fibers f ON f.seq = fiber_fts.rowid"
+	                          " WHERE fiber_fts MATCH ?1 ORDER BY bm25(fiber_fts), f.seq DESC LIMIT ?2";
+	if (!terms->n)
+		return 0;
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq_dyn(c, &c->fscan[242], sql, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	char *expr = match_expr(terms);
+	sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, k);
+	fiber_rows_t r = {0};
+	int rc = read_rows(c, s, 14, &r, err);
+	free(expr);
+	for (size_t i = 0; rc == 0 && i < r.n; i++)
+		rc = cb(arg, &r.v[i], r.score[i]);
+	rows_free(&r);
+	return rc;
 }

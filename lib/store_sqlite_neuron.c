@@ -48,6 +48,28 @@ static void bind_neuron_body(sqlite3_stmt *s, const nm_neuron_t *n)
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)nm_hash64(n->content, n->content_len));
 	sqlite3_bind_text(s, 5, n->metadata ? n->metadata : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, n->created_at);
+	sqlite3_bind_int64(s, 7, nm__sq_key_hash(n->content, n->content_len));
+}
+
+/* The time_spans row of a time neuron (or its absence otherwise). */
+static int put_span(sconn_t *c, int64_t seq, const nm_neuron_t *n, nm_err_t *err)
+{
+	int64_t t0, t1;
+	bool has = n->type == NM_NEURON_TIME && nm__time_span(n->metadata ? n->metadata : "{}", &t0, &t1);
+	sqlite3_stmt *s = nm__sq(c, has ? SQ_SPAN_PUT : SQ_SPAN_DELETE, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_int64(s, 1, seq);
+	if (has) {
+		sqlite3_bind_int64(s, 2, t0);
+		sqlite3_bind_int64(s, 3, t1);
+	}
+	int rc = nm__sq_exec(c, s, err);
+	if (rc == 0 && has && (s = nm__sq(c, SQ_SPAN_MAX, err))) {
+		sqlite3_bind_int64(s, 1, t1 - t0);
+		rc = nm__sq_exec(c, s, err);
+	}
+	return rc;
 }
 
 int nm__sq_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
@@ -76,6 +98,8 @@ int nm__sq_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	if ((rc = nm__sq_exec(c, s, err)) < 0)
 		return rc;
 	if ((rc = fts(c, SQ_FTS_INSERT, seq, n->content, n->content_len, err)) < 0)
+		return rc;
+	if ((rc = put_span(c, seq, n, err)) < 0)
 		return rc;
 	return nm__sq_counter(c, "neurons", 1, err);
 }
@@ -152,6 +176,8 @@ int nm__sq_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 		if (rc == 0)
 			rc = fts(c, SQ_FTS_INSERT, old.seq, n->content, n->content_len, err);
 	}
+	if (rc == 0)
+		rc = put_span(c, old.seq, n, err);
 done:
 	free(old.content);
 	return rc;
@@ -164,7 +190,7 @@ int nm__sq_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	int rc = with_neuron(c, id, take_old, &old, err);
 	if (rc < 0)
 		return rc;
-	static const sq_id_t steps[] = {SQ_SYN_DELETE_TOUCHING, SQ_STATE_DELETE, SQ_NEURON_DELETE};
+	static const sq_id_t steps[] = {SQ_SYN_DELETE_TOUCHING, SQ_STATE_DELETE, SQ_SPAN_DELETE, SQ_NEURON_DELETE};
 	int64_t synapses = 0;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == 0; i++) {
 		sqlite3_stmt *s = nm__sq(c, steps[i], err);
@@ -195,7 +221,7 @@ int nm__sq_neuron_exists(nm_tx_t *tx, const char *id, nm_err_t *err)
 }
 
 /* Filter bits of the neuron scan statement variants. */
-enum { NF_TYPE = 1, NF_FTS = 2, NF_INSTR = 4, NF_EXACT = 8, NF_TIME = 16, NF_WINDOW = 32 };
+enum { NF_TYPE = 1, NF_FTS = 2, NF_INSTR = 4, NF_EXACT = 8, NF_TIME = 16, NF_WINDOW = 32, NF_KEY = 64 };
 
 static const char *neuron_scan_sql(unsigned mask, char *buf, size_t cap)
 {
@@ -212,6 +238,8 @@ static const char *neuron_scan_sql(unsigned mask, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, " AND chash = ?4 AND content = ?5");
 	if (mask & NF_TIME)
 		n += (size_t)snprintf(buf + n, cap - n, " AND created_at BETWEEN ?6 AND ?7");
+	if (mask & NF_KEY)
+		n += (size_t)snprintf(buf + n, cap - n, " AND lhash = ?10 AND nm_key(content) = ?11");
 	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY seq");
 	if (mask & NF_WINDOW)
 		snprintf(buf + n, cap - n, " LIMIT ?8 OFFSET ?9");
@@ -251,7 +279,9 @@ int nm__sq_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb
 		mask |= NF_TIME;
 	if (f->limit > 0 || f->offset > 0)
 		mask |= NF_WINDOW;
-	char sql[512];
+	if (f->key)
+		mask |= NF_KEY;
+	char sql[640];
 	sqlite3_stmt *s = nm__sq_dyn(c, &c->nscan[mask], neuron_scan_sql(mask, sql, sizeof sql), err);
 	if (!s)
 		return -NM_ST_INTERNAL;
@@ -276,6 +306,10 @@ int nm__sq_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb
 		sqlite3_bind_int64(s, 8, f->limit > 0 ? f->limit : -1);
 		sqlite3_bind_int64(s, 9, f->offset);
 	}
+	if (mask & NF_KEY) { /* f->key is already nm_text_key()ed (store_ops.c) */
+		sqlite3_bind_int64(s, 10, (sqlite3_int64)nm_hash64(f->key, f->key_len));
+		sqlite3_bind_text64(s, 11, f->key, f->key_len, SQLITE_STATIC, SQLITE_UTF8);
+	}
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		nm_neuron_t n;
@@ -286,6 +320,30 @@ int nm__sq_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	free(phrase);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}
+
+int nm__sq_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb, void *arg,
+                      nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, exact ? SQ_SPAN_EXACT : SQ_SPAN_OVERLAP, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_int64(s, 1, t0);
+	sqlite3_bind_int64(s, 2, t1);
+	sqlite3_bind_int64(s, 3, limit > 0 ? limit : -1);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		nm_neuron_t n;
+		row_neuron(s, &n);
+		if ((ret = cb(arg, &n)))
+			break;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	if (ret)
 		return ret;
 	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);

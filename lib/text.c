@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
@@ -89,4 +90,37 @@ int nm_utf8_prefix(const char *s, size_t max)
 	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 		n--;
 	return (int)n;
+}
+
+char *nm_text_key(const char *s, size_t n, size_t *outlen)
+{
+	if (n > INT32_MAX / 4)
+		return NULL;
+	UErrorCode st = U_ZERO_ERROR;
+	const UNormalizer2 *nfc = unorm2_getNFCInstance(&st);
+	int32_t u16len = 0;
+	u_strFromUTF8(NULL, 0, &u16len, s, (int32_t)n, &st);
+	if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
+		return NULL;
+	st = U_ZERO_ERROR;
+	UChar *in = nm_xmalloc(sizeof(UChar) * (size_t)(u16len + 1));
+	u_strFromUTF8(in, u16len + 1, &u16len, s, (int32_t)n, &st);
+	/* NFC never grows a string by more than 3x in UTF-16 */
+	int32_t cap = u16len * 3 + 1;
+	UChar *norm = nm_xmalloc(sizeof(UChar) * (size_t)cap);
+	int32_t nlen = U_SUCCESS(st) ? unorm2_normalize(nfc, in, u16len, norm, cap, &st) : 0;
+	char *out = NULL;
+	if (U_SUCCESS(st)) {
+		int32_t u8len = 0;
+		u_strToUTF8(NULL, 0, &u8len, norm, nlen, &st);
+		st = U_ZERO_ERROR;
+		char *nfc8 = nm_xmalloc((size_t)u8len + 1);
+		u_strToUTF8(nfc8, u8len + 1, &u8len, norm, nlen, &st);
+		if (U_SUCCESS(st))
+			out = nm_utf8_lower(nfc8, (size_t)u8len, outlen);
+		free(nfc8);
+	}
+	free(in);
+	free(norm);
+	return out;
 }

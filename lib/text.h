@@ -26,4 +26,9 @@ int nm_utf8_prefix(const char *s, size_t max);
  * s; *outlen receives its length. Returns NULL when s is not valid UTF-8. */
 char *nm_utf8_lower(const char *s, size_t n, size_t *outlen);
 
+/* The matching key of a text: lower(NFC(s)) — case and normalisation
+ * insensitive, so "Đà Nẵng" typed precomposed or decomposed, upper or
+ * lower case, gives one key. Owned; NULL for invalid UTF-8. */
+char *nm_text_key(const char *s, size_t n, size_t *outlen);
+
 #endif

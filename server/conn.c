@@ -203,7 +203,8 @@ static int on_headers_complete(llhttp_t *p)
 	size_t plen = q ? (size_t)(q - url) : r->url.len;
 	srv_route_match(r->method, url, plen, &r->match);
 	const srv_config_t *cfg = &c->ctx->cfg;
-	r->body_limit = r->match.route && (r->match.route->flags & SRV_R_IMPORT) ? cfg->max_import : cfg->max_body;
+	unsigned flags = r->match.route ? r->match.route->flags : 0;
+	r->body_limit = flags & SRV_R_IMPORT ? cfg->max_import : flags & SRV_R_BATCH ? cfg->max_batch : cfg->max_body;
 	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)r->body_limit) {
 		r->error = 413; /* refuse before reading a byte of it */
 		return -1;

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "codec.h"
+#include "engine.h"
 #include "err.h"
 #include "hmap.h"
 #include "jsonw.h"
@@ -36,6 +37,8 @@ typedef struct srv_config {
 	int queue_max;                /* bounded job queue */
 	int64_t max_body;             /* limits.max_body_bytes */
 	int64_t max_content;          /* limits.max_content_bytes */
+	int64_t max_batch;            /* limits.max_batch_bytes */
+	char *engine_mode;            /* engine.default_mode: fixed or compat */
 	int64_t max_import;           /* import.max_bytes */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;
@@ -127,6 +130,9 @@ typedef struct srv_ctx {
 	char date[40];                /* cached Date header value */
 	int64_t date_sec;
 	int exit_code;
+	nm_engine_mode_t engine_mode; /* brains without their own engine_mode */
+	nm_engine_env_t engine_env;   /* test hooks (NMEMD_TEST_IDS, NMEMD_TEST_CLOCK) */
+	atomic_uint_fast64_t encodes, queries; /* memories encoded, queries answered */
 } srv_ctx_t;
 
 /* ---- routes (router.c) ---- */
@@ -142,6 +148,7 @@ enum {
 	SRV_R_LOOP = 1u << 4,         /* answered on the loop thread, no storage */
 	SRV_R_IMPORT = 1u << 5,       /* import body limit; the brain may not exist yet */
 	SRV_R_METRICS = 1u << 6,      /* public unless metrics.require_auth */
+	SRV_R_BATCH = 1u << 7,        /* batch body limit */
 };
 
 typedef struct srv_route {
@@ -320,5 +327,9 @@ void srv_h_fiber_create(srv_job_t *job);
 void srv_h_fiber_get(srv_job_t *job);
 void srv_h_fiber_update(srv_job_t *job);
 void srv_h_fiber_delete(srv_job_t *job);
+
+void srv_h_encode(srv_job_t *job);
+void srv_h_encode_batch(srv_job_t *job);
+void srv_h_query(srv_job_t *job);
 
 #endif

@@ -178,6 +178,12 @@ static int check_config(srv_ctx_t *ctx)
 			p += strspn(p, ", ");
 		}
 	}
+	int mode = nm_enum_parse(&nm_enum_engine_mode, c->engine_mode, strlen(c->engine_mode));
+	if (mode < 0) {
+		fprintf(stderr, "nmemd: engine.default_mode: unknown value '%s'; allowed: fixed, compat\n", c->engine_mode);
+		return -1;
+	}
+	ctx->engine_mode = (nm_engine_mode_t)mode;
 	if (c->workers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->workers = n > 2 ? (int)n * 2 : 4;
@@ -260,6 +266,25 @@ static void start_handles(srv_ctx_t *ctx)
 	uv_timer_start(&ctx->tick, on_tick, 100, 100);
 }
 
+/* Deterministic test hooks (ENGINE.md §7.1), from the environment. */
+static int test_hooks(srv_ctx_t *ctx)
+{
+	const char *ids = getenv("NMEMD_TEST_IDS"), *clock = getenv("NMEMD_TEST_CLOCK");
+	ctx->engine_env.frozen_clock = NM_TIME_NONE;
+	if (ids && *ids) {
+		if (strcmp(ids, "counter") != 0) {
+			fprintf(stderr, "nmemd: NMEMD_TEST_IDS: only 'counter' is supported\n");
+			return -1;
+		}
+		ctx->engine_env.counter_ids = true;
+	}
+	if (clock && *clock && nm_time_parse(clock, strlen(clock), &ctx->engine_env.frozen_clock)) {
+		fprintf(stderr, "nmemd: NMEMD_TEST_CLOCK: invalid datetime '%s'\n", clock);
+		return -1;
+	}
+	return 0;
+}
+
 static nm_store_t *open_store(srv_ctx_t *ctx)
 {
 	const srv_config_t *c = &ctx->cfg;
@@ -287,7 +312,7 @@ int main(int argc, char **argv)
 	int rc = parse_args(&ctx.cfg, argc, argv, &code);
 	if (rc)
 		return rc > 0 ? code : 2;
-	if (check_config(&ctx))
+	if (check_config(&ctx) || test_hooks(&ctx))
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	json_object_seed(0);
@@ -316,6 +341,8 @@ int main(int argc, char **argv)
 		srv_log("nmemd %s listening on %s:%d (storage %s, data %s, %d workers)%s", NMEMD_VERSION, ctx.cfg.host,
 		        ctx.cfg.port, ctx.cfg.storage, ctx.cfg.data_dir, srv_pool_workers(ctx.pool),
 		        ctx.cfg.auth_enabled ? "" : " -- authentication is OFF: every client has full access");
+		if (ctx.engine_env.counter_ids || ctx.engine_env.frozen_clock != NM_TIME_NONE)
+			srv_log("TEST HOOKS ACTIVE (NMEMD_TEST_IDS / NMEMD_TEST_CLOCK): ids and clock are not real");
 		uv_run(ctx.loop, UV_RUN_DEFAULT);
 		srv_log("stopped accepting; closing storage");
 	}

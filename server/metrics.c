@@ -38,6 +38,7 @@ struct srv_metrics {
 	family_t requests;        /* counter: method, route, status */
 	family_t durations;       /* histogram: method, route */
 	family_t body_sizes;      /* histogram: route */
+	family_t queries;         /* histogram: POST /memory/query durations */
 	uint64_t auth_401, auth_403;
 };
 
@@ -61,6 +62,7 @@ void srv_metrics_free(srv_metrics_t *m)
 	family_free(&m->requests);
 	family_free(&m->durations);
 	family_free(&m->body_sizes);
+	family_free(&m->queries);
 	free(m);
 }
 
@@ -98,6 +100,8 @@ void srv_metrics_request(srv_metrics_t *m, const char *method, const char *route
 	series(&m->requests, labels)->count++;
 	snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\"", method, route);
 	observe(series(&m->durations, labels), dur_bounds, NDUR, seconds);
+	if (strcmp(route, "/memory/query") == 0 && status == 200)
+		observe(series(&m->queries, ""), dur_bounds, NDUR, seconds);
 	if (body_bytes) {
 		snprintf(labels, sizeof labels, "route=\"%s\"", route);
 		observe(series(&m->body_sizes, labels), size_bounds, NSIZE, (double)body_bytes);
@@ -118,12 +122,14 @@ static void put_histogram(nm_buf_t *b, const char *name, const char *help, const
 	nm_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	for (size_t i = 0; i < f->n; i++) {
 		const series_t *s = &f->v[i];
+		const char *sep = s->labels[0] ? "," : "";
 		uint64_t cum = 0;
 		for (size_t k = 0; k < nb; k++) {
 			cum += s->buckets[k];
-			nm_buf_printf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, s->labels, bounds[k], (unsigned long long)cum);
+			nm_buf_printf(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, s->labels, sep, bounds[k],
+			              (unsigned long long)cum);
 		}
-		nm_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, s->labels, (unsigned long long)s->count);
+		nm_buf_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, s->labels, sep, (unsigned long long)s->count);
 		nm_buf_printf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, s->labels, s->sum, name, s->labels,
 		              (unsigned long long)s->count);
 	}
@@ -140,6 +146,8 @@ void srv_metrics_write(const srv_metrics_t *m, nm_buf_t *b)
 	put_histogram(b, "nmemd_http_request_duration_seconds", "Time from request parsed to answer queued.",
 	              &m->durations, dur_bounds, NDUR);
 	put_histogram(b, "nmemd_http_request_body_bytes", "Request body sizes.", &m->body_sizes, size_bounds, NSIZE);
+	put_histogram(b, "nmemd_query_duration_seconds", "Answered queries, request to reply.", &m->queries, dur_bounds,
+	              NDUR);
 	nm_buf_printf(b, "# HELP nmemd_auth_failures_total Requests refused by authentication.\n"
 	                 "# TYPE nmemd_auth_failures_total counter\n"
 	                 "nmemd_auth_failures_total{status=\"401\"} %llu\n"

@@ -134,6 +134,10 @@ void srv_h_metrics(srv_job_t *job)
 	gauge(b, "nmemd_neurons", "Neurons in brains whose counts are loaded.", tot[0]);
 	gauge(b, "nmemd_synapses", "Synapses in brains whose counts are loaded.", tot[1]);
 	gauge(b, "nmemd_fibers", "Fibers in brains whose counts are loaded.", tot[2]);
+	nm_buf_printf(b, "# HELP nmemd_encode_total Memories encoded.\n# TYPE nmemd_encode_total counter\n"
+	                 "nmemd_encode_total %llu\n# HELP nmemd_query_total Queries answered.\n"
+	                 "# TYPE nmemd_query_total counter\nnmemd_query_total %llu\n",
+	              (unsigned long long)atomic_load(&ctx->encodes), (unsigned long long)atomic_load(&ctx->queries));
 	nm_buf_printf(b, "# HELP nmemd_sqlite_commits_total Write transactions committed (all backends).\n"
 	                 "# TYPE nmemd_sqlite_commits_total counter\nnmemd_sqlite_commits_total %llu\n"
 	                 "# HELP nmemd_sqlite_rows_written_total Objects inserted, updated or deleted.\n"

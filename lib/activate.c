@@ -1,0 +1,309 @@
+/*
+ * activate.c — spreading activation (activate.h, ENGINE.md §5).
+ *
+ * One run per anchor set: every anchor starts at level 1.0; the state with
+ * the highest level is expanded next; a neighbour reached through a
+ * synapse of weight w gets (level × decay) × w (two IEEE multiplications in
+ * that order) if that is at least the floor; a neuron's result is the best
+ * level seen (strictly better replaces, keeping its map position). The
+ * pair (neuron, source anchor) is expanded once.
+ *
+ * The priority queue decides ties, and ties decide observable orders, so
+ * compat mode reproduces CPython's heapq exactly (push: sift toward the
+ * root; pop: move the last item to the root, sift it down to a leaf along
+ * the smaller children, then back up — §5.2). Fixed mode orders by
+ * (level desc, hops asc, push order asc), a total order.
+ */
+#include "activate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+void nm_actmap_clear(nm_actmap_t *m)
+{
+	free(m->v);
+	nm_hmap_free(&m->idx);
+	memset(m, 0, sizeof *m);
+}
+
+nm_act_t *nm_actmap_get(const nm_actmap_t *m, const char *id)
+{
+	size_t i = (size_t)(uintptr_t)nm_hmap_get(&m->idx, id, strlen(id));
+	return i ? &m->v[i - 1] : NULL;
+}
+
+/* Set id's entry (new ids are appended; existing ones keep their slot). */
+static nm_act_t *actmap_put(nm_actmap_t *m, const char *id, double level, int hops)
+{
+	nm_act_t *a = nm_actmap_get(m, id);
+	if (!a) {
+		if (m->n == m->cap) {
+			m->cap = m->cap ? m->cap * 2 : 32;
+			m->v = nm_xrealloc(m->v, sizeof *m->v * m->cap);
+		}
+		a = &m->v[m->n++];
+		nm_hmap_put(&m->idx, id, strlen(id), (void *)(uintptr_t)m->n);
+	}
+	*a = (nm_act_t){id, level, hops};
+	return a;
+}
+
+/* ---- the priority queue ---- */
+
+typedef struct state {
+	double level;
+	const char *id;
+	int hops;
+	int source;               /* index of the anchor it came from */
+	uint64_t seq;             /* push order (fixed-mode tie-break) */
+} state_t;
+
+typedef struct heap {
+	state_t *v;
+	size_t n, cap;
+	bool fixed;
+	uint64_t pushes;
+} heap_t;
+
+/* "a pops before b" */
+static bool less(const heap_t *h, const state_t *a, const state_t *b)
+{
+	if (!h->fixed)
+		return a->level > b->level; /* upstream's ActivationState.__lt__ */
+	if (a->level != b->level)
+		return a->level > b->level;
+	if (a->hops != b->hops)
+		return a->hops < b->hops;
+	return a->seq < b->seq;
+}
+
+/* CPython _siftdown: move v[pos] toward the root while it is less than
+ * its parent. */
+static void sift_down(heap_t *h, size_t start, size_t pos)
+{
+	state_t x = h->v[pos];
+	while (pos > start) {
+		size_t parent = (pos - 1) >> 1;
+		if (!less(h, &x, &h->v[parent]))
+			break;
+		h->v[pos] = h->v[parent];
+		pos = parent;
+	}
+	h->v[pos] = x;
+}
+
+/* CPython _siftup: sink v[pos] to a leaf along the smaller child, then
+ * sift it back up. */
+static void sift_up(heap_t *h, size_t pos)
+{
+	size_t end = h->n, start = pos, child = 2 * pos + 1;
+	state_t x = h->v[pos];
+	while (child < end) {
+		size_t right = child + 1;
+		if (right < end && !less(h, &h->v[child], &h->v[right]))
+			child = right;
+		h->v[pos] = h->v[child];
+		pos = child;
+		child = 2 * pos + 1;
+	}
+	h->v[pos] = x;
+	sift_down(h, start, pos);
+}
+
+static void push(heap_t *h, state_t s)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->v = nm_xrealloc(h->v, sizeof *h->v * h->cap);
+	}
+	s.seq = h->pushes++;
+	h->v[h->n++] = s;
+	sift_down(h, 0, h->n - 1);
+}
+
+static state_t pop(heap_t *h)
+{
+	state_t last = h->v[--h->n];
+	if (h->n == 0)
+		return last;
+	state_t top = h->v[0];
+	h->v[0] = last;
+	sift_up(h, 0);
+	return top;
+}
+
+/* ---- one anchor set (§5.1) ---- */
+
+static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread_t *sp, nm_actmap_t *res,
+                      nm_err_t *err)
+{
+	heap_t h = {.fixed = sp->mode == NM_MODE_FIXED};
+	nm_hmap_t *visited = nm_xcalloc(anchors->n ? anchors->n : 1, sizeof *visited); /* per source */
+	int rc = 0;
+	for (size_t i = 0; i < anchors->n; i++) {
+		const nm_gneuron_t *n = nm_graph_neuron(g, anchors->v[i], &rc, err);
+		if (rc < 0)
+			goto done;
+		if (!n)
+			continue;
+		push(&h, (state_t){1.0, n->id, 0, (int)i, 0});
+		actmap_put(res, n->id, 1.0, 0);
+	}
+	while (h.n) {
+		state_t cur = pop(&h);
+		nm_hmap_t *seen = &visited[cur.source];
+		if (nm_hmap_get(seen, cur.id, strlen(cur.id)))
+			continue;
+		nm_hmap_put(seen, cur.id, strlen(cur.id), (void *)1);
+		if (cur.hops >= sp->max_hops)
+			continue;
+		const nm_edge_t *e;
+		size_t ne;
+		if ((rc = nm_graph_edges(g, cur.id, sp->min_weight, &e, &ne, err)) < 0)
+			goto done;
+		size_t first = 0;
+		if (sp->fanout_cap > 0 && ne > (size_t)sp->fanout_cap)
+			first = ne - (size_t)sp->fanout_cap; /* the most recent edges */
+		for (size_t k = first; k < ne; k++) {
+			double level = cur.level * sp->decay * e[k].weight;
+			if (level < sp->floor)
+				continue;
+			nm_act_t *old = nm_actmap_get(res, e[k].other);
+			if (!old || level > old->level)
+				actmap_put(res, e[k].other, level, cur.hops + 1);
+			push(&h, (state_t){level, e[k].other, cur.hops + 1, cur.source, 0});
+		}
+	}
+done:
+	for (size_t i = 0; i < (anchors->n ? anchors->n : 1); i++)
+		nm_hmap_free(&visited[i]);
+	free(visited);
+	free(h.v);
+	return rc;
+}
+
+/* ---- several sets (§5.3) ---- */
+
+typedef struct tally {
+	const char *id;
+	int count;
+	double sum;
+} tally_t;
+
+/* Ids in more than one map, by (count, sum of levels) descending, ties
+ * in first-appearance order (a stable sort). */
+static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
+{
+	tally_t *t = NULL;
+	size_t nt = 0;
+	nm_hmap_t idx = {0};
+	for (size_t m = 0; m < nmaps; m++)
+		for (size_t i = 0; i < maps[m].n; i++) {
+			const nm_act_t *a = &maps[m].v[i];
+			size_t k = (size_t)(uintptr_t)nm_hmap_get(&idx, a->id, strlen(a->id));
+			if (!k) {
+				t = nm_xrealloc(t, sizeof *t * (nt + 1));
+				t[nt++] = (tally_t){a->id, 0, 0.0};
+				k = nt;
+				nm_hmap_put(&idx, a->id, strlen(a->id), (void *)(uintptr_t)k);
+			}
+			t[k - 1].count++;
+			t[k - 1].sum += a->level;
+		}
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < nt; i++) {
+		if (t[i].count < 2)
+			continue;
+		/* insertion into a stably sorted list: after every key >= ours */
+		size_t j = out->n;
+		out->v = nm_xrealloc(out->v, sizeof *out->v * (out->n + 1));
+		tally_t me = t[i];
+		while (j > 0) {
+			const tally_t *prev = (const tally_t *)nm_hmap_get(&idx, out->v[j - 1], strlen(out->v[j - 1]));
+			const tally_t *p = &t[(size_t)(uintptr_t)prev - 1];
+			if (p->count > me.count || (p->count == me.count && p->sum >= me.sum))
+				break;
+			out->v[j] = out->v[j - 1];
+			j--;
+		}
+		out->v[j] = me.id;
+		out->n++;
+	}
+	nm_hmap_free(&idx);
+	free(t);
+}
+
+int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, const nm_spread_t *sp,
+                     nm_actmap_t *out, nm_idlist_t *intersections, nm_err_t *err)
+{
+	memset(out, 0, sizeof *out);
+	memset(intersections, 0, sizeof *intersections);
+	nm_actmap_t *maps = nm_xcalloc(nsets ? nsets : 1, sizeof *maps);
+	size_t nmaps = 0;
+	int rc = 0;
+	for (size_t s = 0; s < nsets && rc == 0; s++)
+		if (sets[s].n)
+			rc = spread_one(g, &sets[s], sp, &maps[nmaps++], err);
+	if (rc < 0 || nmaps == 0)
+		goto done;
+	if (nmaps == 1) {
+		*out = maps[0];
+		maps[0] = (nm_actmap_t){0};
+		if (sp->mode == NM_MODE_COMPAT) { /* D12: every activated id counts */
+			intersections->v = nm_xmalloc(sizeof *intersections->v * (out->n + 1));
+			for (size_t i = 0; i < out->n; i++)
+				intersections->v[i] = out->v[i].id;
+			intersections->n = out->n;
+		}
+		goto done;
+	}
+	intersect(maps, nmaps, intersections);
+	for (size_t m = 0; m < nmaps; m++)
+		for (size_t i = 0; i < maps[m].n; i++) {
+			const nm_act_t *a = &maps[m].v[i];
+			nm_act_t *old = nm_actmap_get(out, a->id);
+			if (!old) {
+				actmap_put(out, a->id, a->level, a->hops);
+				continue;
+			}
+			/* only ids of the intersection are seen twice: boost */
+			double level = old->level + a->level * 0.5;
+			old->level = level < 1.0 ? level : 1.0;
+			if (a->hops < old->hops)
+				old->hops = a->hops;
+		}
+done:
+	for (size_t m = 0; m < nsets; m++)
+		nm_actmap_clear(&maps[m]);
+	free(maps);
+	return rc;
+}
+
+/* Stable merge sort, descending by level. */
+static void merge_sort(nm_act_t *v, nm_act_t *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	merge_sort(v, tmp, h);
+	merge_sort(v + h, tmp, n - h);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		tmp[k++] = v[j].level > v[i].level ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, sizeof *v * n);
+}
+
+nm_act_t *nm_act_sorted(const nm_actmap_t *m)
+{
+	nm_act_t *v = nm_xmalloc(sizeof *v * (m->n + 1)), *tmp = nm_xmalloc(sizeof *tmp * (m->n + 1));
+	memcpy(v, m->v, sizeof *v * m->n);
+	merge_sort(v, tmp, m->n);
+	free(tmp);
+	return v;
+}

@@ -1,0 +1,92 @@
+/*
+ * engine.h — the NeuralMemory engine (ENGINE.md): encode a memory into a
+ * brain, and answer a query by spreading activation.
+ *
+ * The engine works inside a transaction of the caller (encode: the brain's
+ * write transaction, so its look-up-then-create decisions are atomic;
+ * query: a read transaction) and reaches the graph through graph.h.
+ * Two modes (ENGINE.md §0): NM_MODE_COMPAT reproduces NeuralMemory v0.5.0
+ * exactly, NM_MODE_FIXED (default) repairs the defects of §8 and ranks
+ * with lexical + graph + time fusion (§10). Thread-safe: all state lives
+ * in the call.
+ */
+#ifndef NM_ENGINE_H
+#define NM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "extract.h"
+#include "model.h"
+#include "store.h"
+
+/* Deterministic hooks for parity tests (ENGINE.md §7.1): a frozen wall
+ * clock and counter ids "00000000-0000-0000-0000-%012x" per brain. */
+typedef struct nm_engine_env {
+	int64_t frozen_clock;     /* NM_TIME_NONE: the real clock */
+	bool counter_ids;
+} nm_engine_env_t;
+
+typedef struct nm_engine {
+	nm_engine_mode_t mode;
+	nm_config_t config;       /* the brain's config */
+	const nm_engine_env_t *env; /* may be NULL */
+} nm_engine_t;
+
+/* ---- encode (ENGINE.md §2) ---- */
+
+typedef struct nm_encode_in {
+	const char *content;
+	size_t content_len;
+	int64_t timestamp;        /* NM_TIME_NONE: now */
+	const char *metadata;     /* JSON object text, or NULL */
+	const nm_strv_t *tags;    /* or NULL */
+} nm_encode_in_t;
+
+typedef struct nm_encode_out {
+	char *fiber_id;           /* owned */
+	int64_t neurons_created;
+	int64_t neurons_linked;
+	int64_t synapses_created;
+} nm_encode_out_t;
+
+/* Encode one memory in the write transaction tx. */
+int nm_encode(nm_tx_t *tx, const nm_engine_t *eng, const nm_encode_in_t *in, nm_encode_out_t *out, nm_err_t *err);
+void nm_encode_out_clear(nm_encode_out_t *o);
+
+/* ---- query (ENGINE.md §4) ---- */
+
+typedef struct nm_query_in {
+	const char *query;
+	size_t query_len;
+	int depth;                /* 0..3, or -1 to detect */
+	int64_t max_tokens;       /* <= 0: the brain's max_context_tokens */
+	int64_t reference_time;   /* NM_TIME_NONE: now */
+	bool include_subgraph;
+} nm_query_in_t;
+
+typedef struct nm_query_out {
+	char *answer;             /* NULL = null */
+	double confidence;
+	int depth_used;
+	int64_t neurons_activated;
+	nm_strv_t fibers_matched;
+	char *context;
+	nm_intent_t intent;
+	int64_t anchors_found;
+	int64_t intersections;
+	bool has_subgraph;
+	/* subgraph: lists keep duplicates and order, so plain arrays */
+	char **sub_neurons, **sub_synapses, **sub_anchors;
+	size_t n_sub_neurons, n_sub_synapses, n_sub_anchors;
+	/* what the query touched, for reinforcement (fixed mode) */
+} nm_query_out_t;
+
+int nm_query(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_in_t *in, nm_query_out_t *out, nm_err_t *err);
+void nm_query_out_clear(nm_query_out_t *o);
+
+/* The engine's clock (frozen or real). */
+int64_t nm_engine_now(const nm_engine_t *eng);
+
+#endif

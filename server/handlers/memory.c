@@ -1,0 +1,290 @@
+/*
+ * handlers/memory.c — the engine over HTTP: POST /memory/encode,
+ * /memory/encode/batch and /memory/query (PROTOCOL.md §3.3, §6.1).
+ * Runs on workers.
+ *
+ * An encode runs inside the brain's write transaction (group commit), so
+ * its "does Alice exist?" decisions and its writes are one atomic step and
+ * the answer leaves only after the commit. A batch is one write: memory i
+ * sees everything memories 0..i-1 created, and a failure anywhere rolls
+ * the whole batch back. A query runs in a read transaction.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+#define BATCH_MAX 1000
+
+/* The engine as this brain is configured (mode: the brain's, else the
+ * daemon's default). */
+static void engine_for(srv_job_t *job, nm_engine_t *eng)
+{
+	nm_brain_rec_t rec;
+	nm_brain_rec_get(job->brain, &rec);
+	eng->config = rec.config;
+	eng->mode = rec.config.engine_mode >= 0 ? (nm_engine_mode_t)rec.config.engine_mode : job->ctx->engine_mode;
+	eng->env = &job->ctx->engine_env;
+	nm_brain_rec_clear(&rec);
+}
+
+typedef struct encode_state {
+	nm_encode_req_t *reqs;
+	size_t n;
+	nm_encode_out_t *outs;
+	bool batch;
+} encode_state_t;
+
+static void encode_state_free(void *p)
+{
+	encode_state_t *s = p;
+	for (size_t i = 0; i < s->n; i++) {
+		nm_encode_req_clear(&s->reqs[i]);
+		nm_encode_out_clear(&s->outs[i]);
+	}
+	free(s->reqs);
+	free(s->outs);
+	free(s);
+}
+
+static void put_result(nm_jw_t *w, const nm_encode_out_t *o)
+{
+	nm_jw_obj(w);
+	nm_jw_key(w, "fiber_id");
+	nm_jw_str(w, o->fiber_id);
+	nm_jw_key(w, "neurons_created");
+	nm_jw_int(w, o->neurons_created);
+	nm_jw_key(w, "neurons_linked");
+	nm_jw_int(w, o->neurons_linked);
+	nm_jw_key(w, "synapses_created");
+	nm_jw_int(w, o->synapses_created);
+	nm_jw_obj_end(w);
+}
+
+static int encode_apply(nm_tx_t *tx, nm_write_t *wr, nm_err_t *err)
+{
+	srv_job_t *job = srv_write_job(wr);
+	encode_state_t *s = job->state;
+	nm_engine_t eng;
+	engine_for(job, &eng);
+	for (size_t i = 0; i < s->n; i++) {
+		const nm_encode_req_t *r = &s->reqs[i];
+		nm_encode_in_t in = {r->content, r->content_len, r->timestamp, r->metadata, r->has_tags ? &r->tags : NULL};
+		nm_encode_out_clear(&s->outs[i]);
+		int rc = nm_encode(tx, &eng, &in, &s->outs[i], err);
+		if (rc < 0) {
+			if (s->batch) {
+				char pre[48];
+				snprintf(pre, sizeof pre, "memories[%zu]: ", i);
+				nm_err_prefix(err, pre);
+			}
+			return rc;
+		}
+	}
+	nm_jw_t w;
+	srv_job_json(job, s->batch ? 201 : 200, &w);
+	if (s->batch) {
+		nm_jw_obj(&w);
+		nm_jw_key(&w, "results");
+		nm_jw_arr(&w);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		put_result(&w, &s->outs[i]);
+	if (s->batch) {
+		nm_jw_arr_end(&w);
+		nm_jw_key(&w, "count");
+		nm_jw_int(&w, (int64_t)s->n);
+		nm_jw_obj_end(&w);
+	}
+	srv_job_json_done(job, &w);
+	return 0;
+}
+
+static void encode_after(srv_job_t *job)
+{
+	atomic_fetch_add(&job->ctx->encodes, ((encode_state_t *)job->state)->n);
+}
+
+static void start_encode(srv_job_t *job, encode_state_t *s)
+{
+	s->outs = nm_xcalloc(s->n ? s->n : 1, sizeof *s->outs);
+	job->state = s;
+	job->state_free = encode_state_free;
+	srv_job_write(job, encode_apply, encode_after);
+}
+
+void srv_h_encode(srv_job_t *job)
+{
+	json_t *body = srv_job_body(job);
+	if (!body) {
+		srv_job_finish(job);
+		return;
+	}
+	encode_state_t *s = nm_xcalloc(1, sizeof *s);
+	s->reqs = nm_xcalloc(1, sizeof *s->reqs);
+	s->n = 1;
+	nm_decode_opts_t o;
+	srv_decode_opts(job, NM_DECODE_CREATE, &o);
+	nm_err_t err = {0};
+	int rc = nm_encode_req_decode(body, &o, &s->reqs[0], &err);
+	json_decref(body);
+	if (rc < 0) {
+		srv_job_errfrom(job, &err);
+		encode_state_free(s);
+		srv_job_finish(job);
+		return;
+	}
+	start_encode(job, s);
+}
+
+void srv_h_encode_batch(srv_job_t *job)
+{
+	json_t *body = srv_job_body(job);
+	encode_state_t *s = nm_xcalloc(1, sizeof *s);
+	s->batch = true;
+	if (!body)
+		goto fail;
+	const json_t *mem = json_object_get(body, "memories");
+	if (!mem || json_is_null(mem)) {
+		srv_job_error(job, 422, "memories: field required");
+		goto fail;
+	}
+	if (!json_is_array(mem) || json_array_size(mem) < 1 || json_array_size(mem) > BATCH_MAX) {
+		srv_job_error(job, 422, "memories: must be an array of 1 to %d memories", BATCH_MAX);
+		goto fail;
+	}
+	s->reqs = nm_xcalloc(json_array_size(mem), sizeof *s->reqs);
+	for (size_t i = 0; i < json_array_size(mem); i++) {
+		char prefix[48];
+		snprintf(prefix, sizeof prefix, "memories[%zu].", i);
+		nm_decode_opts_t o;
+		srv_decode_opts(job, NM_DECODE_CREATE, &o);
+		o.prefix = prefix;
+		nm_err_t err = {0};
+		const json_t *item = json_array_get(mem, i);
+		s->n = i + 1;
+		if (!json_is_object(item)) {
+			srv_job_error(job, 422, "memories[%zu]: must be an object", i);
+			goto fail;
+		}
+		if (nm_encode_req_decode(item, &o, &s->reqs[i], &err) < 0) {
+			srv_job_errfrom(job, &err);
+			goto fail;
+		}
+	}
+	json_decref(body);
+	start_encode(job, s);
+	return;
+fail:
+	json_decref(body);
+	encode_state_free(s);
+	srv_job_finish(job);
+}
+
+/* ---- query ---- */
+
+static void put_strs(nm_jw_t *w, char **v, size_t n)
+{
+	nm_jw_arr(w);
+	for (size_t i = 0; i < n; i++)
+		nm_jw_str(w, v[i]);
+	nm_jw_arr_end(w);
+}
+
+static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms)
+{
+	nm_jw_t w;
+	srv_job_json(job, 200, &w);
+	nm_jw_obj(&w);
+	nm_jw_key(&w, "answer");
+	nm_jw_str(&w, o->answer);
+	nm_jw_key(&w, "confidence");
+	nm_jw_real(&w, o->confidence);
+	nm_jw_key(&w, "depth_used");
+	nm_jw_int(&w, o->depth_used);
+	nm_jw_key(&w, "neurons_activated");
+	nm_jw_int(&w, o->neurons_activated);
+	nm_jw_key(&w, "fibers_matched");
+	nm_jw_strv(&w, &o->fibers_matched);
+	nm_jw_key(&w, "context");
+	nm_jw_str(&w, o->context);
+	nm_jw_key(&w, "latency_ms");
+	nm_jw_real(&w, ms);
+	nm_jw_key(&w, "subgraph");
+	if (o->has_subgraph) {
+		nm_jw_obj(&w);
+		nm_jw_key(&w, "neuron_ids");
+		put_strs(&w, o->sub_neurons, o->n_sub_neurons);
+		nm_jw_key(&w, "synapse_ids");
+		put_strs(&w, o->sub_synapses, o->n_sub_synapses);
+		nm_jw_key(&w, "anchor_ids");
+		put_strs(&w, o->sub_anchors, o->n_sub_anchors);
+		nm_jw_obj_end(&w);
+	} else {
+		nm_jw_null(&w);
+	}
+	nm_jw_key(&w, "metadata");
+	nm_jw_obj(&w);
+	nm_jw_key(&w, "query_intent");
+	nm_jw_str(&w, nm_enum_intent.names[o->intent]);
+	nm_jw_key(&w, "anchors_found");
+	nm_jw_int(&w, o->anchors_found);
+	nm_jw_key(&w, "intersections");
+	nm_jw_int(&w, o->intersections);
+	nm_jw_obj_end(&w);
+	nm_jw_obj_end(&w);
+	srv_job_json_done(job, &w);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int run_query(srv_job_t *job, nm_tx_t *tx, nm_err_t *err)
+{
+	double t0 = now_ms();
+	const nm_query_req_t *r = job->state;
+	nm_engine_t eng;
+	engine_for(job, &eng);
+	nm_query_in_t in = {r->query, r->query_len, r->depth, r->max_tokens, r->reference_time, r->include_subgraph};
+	nm_query_out_t out;
+	int rc = nm_query(tx, &eng, &in, &out, err);
+	if (rc == 0) {
+		/* latency covers the whole retrieval, rounded to the microsecond */
+		put_query(job, &out, round((now_ms() - t0) * 1000) / 1000);
+		atomic_fetch_add(&job->ctx->queries, 1);
+	}
+	nm_query_out_clear(&out);
+	return rc;
+}
+
+void srv_h_query(srv_job_t *job)
+{
+	json_t *body = srv_job_body(job);
+	if (!body) {
+		srv_job_finish(job);
+		return;
+	}
+	nm_query_req_t *r = nm_xcalloc(1, sizeof *r);
+	job->state = r;
+	job->state_clear = (void (*)(void *))nm_query_req_clear;
+	nm_decode_opts_t o;
+	srv_decode_opts(job, NM_DECODE_CREATE, &o);
+	nm_err_t err = {0};
+	int rc = nm_query_req_decode(body, &o, r, &err);
+	json_decref(body);
+	if (rc < 0) {
+		srv_job_errfrom(job, &err);
+		srv_job_finish(job);
+		return;
+	}
+	srv_job_read(job, run_query);
+}
