@@ -51,7 +51,7 @@ else
 NMEMD       := $(BUILD)/bin/nmemd
 endif
 
-.PHONY: all deps run test check unit http bench install clean lint
+.PHONY: all deps run test check unit http quality bench install clean lint
 all: $(NMEMD)
 
 deps:
@@ -97,8 +97,12 @@ unit: $(UNIT_BIN)
 http: $(NMEMD)
 	python3 tests/http/run.py --bin $(NMEMD)
 
+# Retrieval quality: recall@5 of default/compat/BM25 on two corpora.
+quality: $(NMEMD)
+	python3 tests/quality/run.py --bin $(NMEMD) --storage sqlite
+
 test: deps
-	@$(MAKE) --no-print-directory lint unit http
+	@$(MAKE) --no-print-directory lint unit http quality
 
 # lib/ stays free of libuv and llhttp (DESIGN.md).
 lint:
@@ -107,7 +111,7 @@ lint:
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		lint unit http
+		lint unit http quality
 
 bench: all
 	@echo "bench: see scripts/bench (added with the scale issue)"

@@ -18,7 +18,7 @@
 
 static bool is_anchor(const nm_qstate_t *q, const char *id)
 {
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 4; s++)
 		for (size_t i = 0; i < q->sets[s].n; i++)
 			if (strcmp(q->sets[s].v[i], id) == 0)
 				return true;

@@ -226,6 +226,8 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 	if (rc < 0)
 		return rc;
 	out->anchors_found = (int64_t)(q->sets[0].n + q->sets[1].n + q->sets[2].n);
+	if (q->fixed && (rc = nm__lexical(q)) < 0)
+		return rc;
 	nm_spread_t sp = {
 		.max_hops = depth_hops(out->depth_used, cfg),
 		.decay = 0.5,
@@ -234,7 +236,7 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 		.fanout_cap = q->fixed ? 256 : 0,
 		.mode = q->eng->mode,
 	};
-	if ((rc = nm_activate_sets(q->g, q->sets, 3, &sp, &q->act, &q->inter, q->err)) < 0)
+	if ((rc = nm_activate_sets(q->g, q->sets, 4, &sp, &q->act, &q->inter, q->err)) < 0)
 		return rc;
 	q->sorted = nm_act_sorted(&q->act);
 	out->intersections = (int64_t)q->inter.n;
@@ -265,7 +267,7 @@ int nm_query(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_in_t *in, nm_qu
 	q.ref = in->reference_time != NM_TIME_NONE ? in->reference_time : nm_engine_now(eng);
 	int rc = run(&q, out);
 	nm_stimulus_clear(&q.stim);
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 4; s++)
 		free(q.sets[s].v);
 	nm_actmap_clear(&q.act);
 	free(q.inter.v);

@@ -16,7 +16,9 @@ typedef struct nm_qstate {
 	bool fixed;
 	int64_t ref;
 	nm_stimulus_t stim;
-	nm_idlist_t sets[3];          /* anchors: time, entity, keyword */
+	nm_idlist_t sets[4];          /* anchors: time, entity, keyword; [3]: fixed mode's lexical seeds */
+	nm_scored_t *lex;             /* fixed: lexical candidates, best first */
+	size_t nlex;
 	nm_actmap_t act;
 	nm_idlist_t inter;            /* intersections */
 	nm_act_t *sorted;             /* act by level desc (stable) */
@@ -26,7 +28,9 @@ typedef struct nm_qstate {
 	nm_err_t *err;
 } nm_qstate_t;
 
-/* rank.c — fixed mode: graph, lexical and time candidates fused (§10). */
+/* rank.c — fixed mode: lexical candidates (before activation: the best
+ * of them also seed it), then graph, lexical and time lists fused (§10). */
+int nm__lexical(nm_qstate_t *q);
 int nm__rank_fixed(nm_qstate_t *q);
 /* context.c — the answer and the context text (§4.4, §4.5, D12, D21). */
 int nm__answer(nm_qstate_t *q, nm_query_out_t *out);
