@@ -151,13 +151,20 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		push(&h, (state_t){1.0, n->id, 0, (int)i, 0});
 		actmap_put(res, n->id, 1.0, 0);
 	}
+	int64_t examined = 0;
 	while (h.n) {
+		if (sp->edge_budget > 0 && examined >= sp->edge_budget)
+			break; /* the strongest part is done: the queue pops in level order */
 		state_t cur = pop(&h);
 		nm_hmap_t *seen = &visited[cur.source];
 		if (nm_hmap_get(seen, cur.id, strlen(cur.id)))
 			continue;
 		nm_hmap_put(seen, cur.id, strlen(cur.id), (void *)1);
 		if (cur.hops >= sp->max_hops)
+			continue;
+		/* weights are at most 1: nothing can pass the floor from here, so
+		 * the edges need not be read (same result, much less I/O) */
+		if (cur.level * sp->decay < sp->floor)
 			continue;
 		const nm_edge_t *e;
 		size_t ne;
@@ -166,6 +173,7 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		size_t first = 0;
 		if (sp->fanout_cap > 0 && ne > (size_t)sp->fanout_cap)
 			first = ne - (size_t)sp->fanout_cap; /* the most recent edges */
+		examined += (int64_t)(ne - first);
 		for (size_t k = first; k < ne; k++) {
 			double level = cur.level * sp->decay * e[k].weight;
 			if (level < sp->floor)

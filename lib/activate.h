@@ -35,6 +35,7 @@ typedef struct nm_spread {
 	double floor;             /* levels below it do not spread (compat: activation_threshold) */
 	double min_weight;        /* synapses lighter than this are not walked (0.1) */
 	int fanout_cap;           /* fixed mode: most recent edges per direction walked; 0 = all */
+	int64_t edge_budget;      /* fixed mode: edges examined per anchor set before stopping; 0 = no limit */
 	nm_engine_mode_t mode;    /* heap tie-breaks: CPython heapq (compat) or deterministic (fixed) */
 } nm_spread_t;
 

@@ -67,6 +67,12 @@ static void brain_free(nm_brain_t *b)
 	free(b);
 }
 
+nm_brain_t *nm_brain_acquire(nm_brain_t *b)
+{
+	atomic_fetch_add(&b->refs, 1);
+	return b;
+}
+
 void nm_brain_release(nm_brain_t *b)
 {
 	if (b && atomic_fetch_sub(&b->refs, 1) == 1)

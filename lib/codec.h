@@ -89,6 +89,7 @@ typedef struct nm_query_req {
 	int64_t max_tokens;
 	bool include_subgraph;
 	int64_t reference_time;   /* NM_TIME_NONE = now */
+	bool reinforce;           /* [nmemd] strengthen what the query used (fixed mode; default true) */
 } nm_query_req_t;
 
 /* POST /memory/encode: content (non-blank, ≤ max_content_bytes → 413),
@@ -96,7 +97,7 @@ typedef struct nm_query_req {
 int nm_encode_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_encode_req_t *out, nm_err_t *err);
 void nm_encode_req_clear(nm_encode_req_t *r);
 /* POST /memory/query: query (non-empty, ≤ 64 KiB), depth 0..3 or null,
- * max_tokens 50..5000 (500), include_subgraph, reference_time. */
+ * max_tokens 50..5000 (500), include_subgraph, reference_time, reinforce. */
 int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_req_t *out, nm_err_t *err);
 void nm_query_req_clear(nm_query_req_t *r);
 

@@ -397,9 +397,7 @@ int nm_config_decode(const json_t *v, const char *prefix, nm_config_t *cfg, nm_e
 	FIELD(rd_int(&r, "max_spread_hops", 1, 10, &cfg->max_spread_hops), 1);
 	FIELD(rd_int(&r, "max_context_tokens", 100, 10000, &cfg->max_context_tokens), 1);
 	FIELD(rd_num(&r, "default_synapse_weight", 0, 1, &cfg->default_synapse_weight), 1);
-	static const char *const modes[] = {"fixed", "compat"};
-	static const nm_enum_t mode_enum = {"engine_mode", modes, 2};
-	FIELD(rd_enum(&r, "engine_mode", false, &mode_enum, &cfg->engine_mode), 1);
+	FIELD(rd_enum(&r, "engine_mode", false, &nm_enum_engine_mode, &cfg->engine_mode), 1);
 	return 0;
 }
 
@@ -484,6 +482,7 @@ int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_r
 	out->depth = -1;
 	out->max_tokens = 500;
 	out->reference_time = NM_TIME_NONE;
+	out->reinforce = true;
 	const json_t *v = field(&r, "query", &nul);
 	if (!v)
 		return missing(&r, "query", true, nul);
@@ -500,7 +499,8 @@ int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_r
 	int rc;
 	if ((rc = rd_int(&r, "depth", 0, 3, &depth)) < 0 || (rc = rd_int(&r, "max_tokens", 50, 5000, &out->max_tokens)) < 0 ||
 	    (rc = rd_bool(&r, "include_subgraph", &out->include_subgraph)) < 0 ||
-	    (rc = rd_time(&r, "reference_time", true, &out->reference_time)) < 0)
+	    (rc = rd_time(&r, "reference_time", true, &out->reference_time)) < 0 ||
+	    (rc = rd_bool(&r, "reinforce", &out->reinforce)) < 0)
 		return rc;
 	out->depth = (int)depth;
 	return 0;

@@ -63,6 +63,7 @@ static int compat_answer(nm_qstate_t *q, nm_query_out_t *out)
 		const nm_gneuron_t *top = nm_graph_neuron(q->g, c[best].id, &rc, q->err);
 		if (top) {
 			out->answer = nm_xstrndup(top->content, top->content_len);
+			out->answer_len = top->content_len;
 			double conf = c[best].score < 1.0 ? c[best].score : 1.0;
 			if (q->inter.n) {
 				conf = conf + 0.1 * (double)q->inter.n;
@@ -84,10 +85,13 @@ static int fixed_answer(nm_qstate_t *q, nm_query_out_t *out)
 	int rc = 0;
 	const nm_gfiber_t *f = q->fibers[0];
 	const nm_gneuron_t *anchor = nm_graph_neuron(q->g, f->anchor, &rc, q->err);
-	if (f->summary && *f->summary)
+	if (f->summary && *f->summary) {
 		out->answer = nm_xstrdup(f->summary);
-	else if (anchor)
+		out->answer_len = strlen(f->summary);
+	} else if (anchor) {
 		out->answer = nm_xstrndup(anchor->content, anchor->content_len);
+		out->answer_len = anchor->content_len;
+	}
 	double best = 0;
 	for (size_t i = 0; i < q->act.n; i++) {
 		const nm_act_t *a = &q->sorted[i];
@@ -208,6 +212,6 @@ int nm__context(nm_qstate_t *q, nm_query_out_t *out)
 			rc = related(q, &c, &shown);
 	}
 	nm_strv_clear(&shown);
-	out->context = c.text.data ? nm_buf_steal(&c.text, NULL) : nm_xstrdup("");
+	out->context = c.text.data ? nm_buf_steal(&c.text, &out->context_len) : nm_xstrdup("");
 	return rc;
 }

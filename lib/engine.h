@@ -67,24 +67,35 @@ typedef struct nm_query_in {
 } nm_query_in_t;
 
 typedef struct nm_query_out {
-	char *answer;             /* NULL = null */
+	char *answer;             /* NULL = null; may hold NUL bytes: answer_len */
+	size_t answer_len;
 	double confidence;
 	int depth_used;
 	int64_t neurons_activated;
 	nm_strv_t fibers_matched;
-	char *context;
+	char *context;            /* context_len bytes (content may hold NUL) */
+	size_t context_len;
 	nm_intent_t intent;
 	int64_t anchors_found;
 	int64_t intersections;
-	bool has_subgraph;
+	bool has_subgraph;        /* include_subgraph asked: the lists below go out on the wire */
 	/* subgraph: lists keep duplicates and order, so plain arrays */
 	char **sub_neurons, **sub_synapses, **sub_anchors;
 	size_t n_sub_neurons, n_sub_synapses, n_sub_anchors;
-	/* what the query touched, for reinforcement (fixed mode) */
+	/* fixed mode fills the subgraph lists even when not asked for them:
+	 * they are what nm_reinforce strengthens */
 } nm_query_out_t;
 
 int nm_query(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_in_t *in, nm_query_out_t *out, nm_err_t *err);
 void nm_query_out_clear(nm_query_out_t *o);
+
+/* Reinforcement on read (fixed mode, ENGINE.md §6.4, D13, D17): in the
+ * write transaction tx, every neuron of q's subgraph gets level
+ * min(1, level + reinforcement_delta), access_frequency + 1 and
+ * last_activated now; every synapse of it weight min(1, w + delta),
+ * reinforced_count + 1, last_activated now; every matched fiber
+ * frequency + 1. Objects deleted since the query are skipped. */
+int nm_reinforce(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_out_t *q, nm_err_t *err);
 
 /* The engine's clock (frozen or real). */
 int64_t nm_engine_now(const nm_engine_t *eng);

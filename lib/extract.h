@@ -20,8 +20,7 @@
 
 #include "model.h"
 
-typedef enum { NM_MODE_FIXED, NM_MODE_COMPAT } nm_engine_mode_t;
-extern const nm_enum_t nm_enum_engine_mode; /* "fixed", "compat" */
+typedef enum { NM_MODE_FIXED, NM_MODE_COMPAT } nm_engine_mode_t; /* names: nm_enum_engine_mode */
 
 typedef enum { NM_LANG_AUTO, NM_LANG_VI, NM_LANG_EN } nm_lang_t;
 

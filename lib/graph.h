@@ -67,6 +67,9 @@ typedef struct nm_fiberlist {
 /* Open the storage-backed graph over tx. Owned; nm_graph_close. */
 nm_graph_t *nm_graph_open(nm_tx_t *tx);
 void nm_graph_close(nm_graph_t *g);
+/* Fixed mode's fan-out cap: edges lists hold at most the newest n edges
+ * of each direction (still in creation order). 0 = all (the default). */
+void nm_graph_cap_edges(nm_graph_t *g, int per_direction);
 nm_tx_t *nm_graph_tx(nm_graph_t *g);
 
 /* A neuron, or NULL (not found) with *rc = 0, or NULL with *rc < 0. */

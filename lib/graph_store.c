@@ -18,6 +18,7 @@
 
 struct nm_graph {
 	nm_tx_t *tx;
+	int edge_cap;             /* per direction, newest edges only; 0 = all */
 	nm_hmap_t neurons;        /* id → nm_gneuron_t*, or MISSING */
 	nm_hmap_t edges;          /* id → edge_list_t* */
 	nm_hmap_t fibers;         /* id → nm_gfiber_t*, or MISSING */
@@ -73,6 +74,11 @@ nm_tx_t *nm_graph_tx(nm_graph_t *g)
 	return g->tx;
 }
 
+void nm_graph_cap_edges(nm_graph_t *g, int per_direction)
+{
+	g->edge_cap = per_direction;
+}
+
 static const nm_gneuron_t *cache_neuron(nm_graph_t *g, const nm_neuron_t *n)
 {
 	nm_gneuron_t *x = keep(g, nm_xmalloc(sizeof *x));
@@ -109,6 +115,15 @@ const nm_gneuron_t *nm_graph_neuron(nm_graph_t *g, const char *id, int *rc, nm_e
 	return x;
 }
 
+static void reverse(nm_edge_t *v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		nm_edge_t t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
 typedef struct collect {
 	nm_graph_t *g;
 	edge_list_t *l;
@@ -137,10 +152,17 @@ int nm_graph_edges(nm_graph_t *g, const char *id, double min_weight, const nm_ed
 		l = keep(g, nm_xcalloc(1, sizeof *l));
 		nm_synapse_filter_t fo = NM_SYNAPSE_FILTER_INIT, fi = NM_SYNAPSE_FILTER_INIT;
 		fo.source_id = fi.target_id = id;
+		fo.newest_first = fi.newest_first = g->edge_cap > 0;
+		fo.limit = fi.limit = g->edge_cap;
 		collect_t co = {g, l, id, true, false}, ci = {g, l, id, false, true};
 		int rc = nm_tx_synapse_scan(g->tx, &fo, add_edge, &co, err);
+		size_t nout = l->n;
 		if (rc == 0)
 			rc = nm_tx_synapse_scan(g->tx, &fi, add_edge, &ci, err);
+		if (g->edge_cap > 0) { /* newest-first reads: back to creation order */
+			reverse(l->v, nout);
+			reverse(l->v + nout, l->n - nout);
+		}
 		keep(g, l->v);
 		if (rc < 0)
 			return rc;

@@ -15,6 +15,30 @@
 #include "mem.h"
 
 static const char tomb_marker;
+
+/* In-memory hashing only (nothing stored): 8 bytes per step, then a
+ * final avalanche (the murmur3 finaliser). nm_hash64 (FNV-1a) stays the
+ * hash of record on disk. */
+static uint64_t hash(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
 #define NM_HMAP_TOMB (&tomb_marker)
 
 static nm_hmap_slot_t *find(const nm_hmap_t *m, const char *key, size_t klen, uint64_t h)
@@ -57,13 +81,13 @@ void nm_hmap_free(nm_hmap_t *m)
 
 void *nm_hmap_get(const nm_hmap_t *m, const char *key, size_t klen)
 {
-	nm_hmap_slot_t *s = find(m, key, klen, nm_hash64(key, klen));
+	nm_hmap_slot_t *s = find(m, key, klen, hash(key, klen));
 	return s ? s->val : NULL;
 }
 
 void *nm_hmap_put(nm_hmap_t *m, const char *key, size_t klen, void *val)
 {
-	uint64_t h = nm_hash64(key, klen);
+	uint64_t h = hash(key, klen);
 	nm_hmap_slot_t *s = find(m, key, klen, h);
 	if (s) {
 		void *prev = s->val;
@@ -89,7 +113,7 @@ void *nm_hmap_put(nm_hmap_t *m, const char *key, size_t klen, void *val)
 
 void *nm_hmap_del(nm_hmap_t *m, const char *key, size_t klen)
 {
-	nm_hmap_slot_t *s = find(m, key, klen, nm_hash64(key, klen));
+	nm_hmap_slot_t *s = find(m, key, klen, hash(key, klen));
 	if (!s)
 		return NULL;
 	void *val = s->val;

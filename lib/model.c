@@ -19,6 +19,7 @@ static const char *const fiber_orders[] = {"created_at", "salience", "frequency"
 static const char *const memory_types[] = {"fact", "decision", "preference", "todo", "insight",
 	"context", "instruction", "error", "workflow", "reference"};
 static const char *const confidences[] = {"verified", "high", "medium", "low", "inferred"};
+static const char *const engine_modes[] = {"fixed", "compat"};
 
 #define ENUM(var, fieldname, arr) \
 	const nm_enum_t var = {fieldname, arr, (int)(sizeof arr / sizeof arr[0])}
@@ -29,6 +30,7 @@ ENUM(nm_enum_nb_dir, "direction", nb_dirs);
 ENUM(nm_enum_fiber_order, "order_by", fiber_orders);
 ENUM(nm_enum_memory_type, "memory_type", memory_types);
 ENUM(nm_enum_confidence, "confidence", confidences);
+ENUM(nm_enum_engine_mode, "engine_mode", engine_modes);
 
 const nm_config_t nm_config_default = {
 	.decay_rate = 0.1,
@@ -50,7 +52,7 @@ int nm_enum_parse(const nm_enum_t *e, const char *s, size_t n)
 
 static const nm_enum_t *const all_enums[] = {&nm_enum_neuron_type, &nm_enum_synapse_type,
 	&nm_enum_direction, &nm_enum_nb_dir, &nm_enum_fiber_order, &nm_enum_memory_type,
-	&nm_enum_confidence};
+	&nm_enum_confidence, &nm_enum_engine_mode};
 #define NENUMS (sizeof all_enums / sizeof all_enums[0])
 static char allowed_text[NENUMS][400];
 static pthread_once_t allowed_once = PTHREAD_ONCE_INIT;

@@ -59,7 +59,8 @@ typedef struct nm_enum {
 } nm_enum_t;
 
 extern const nm_enum_t nm_enum_neuron_type, nm_enum_synapse_type, nm_enum_direction,
-	nm_enum_nb_dir, nm_enum_fiber_order, nm_enum_memory_type, nm_enum_confidence;
+	nm_enum_nb_dir, nm_enum_fiber_order, nm_enum_memory_type, nm_enum_confidence,
+	nm_enum_engine_mode; /* "fixed", "compat": the values of nm_engine_mode_t (extract.h) */
 
 /* Index of the n-byte name in e, or -1. Exact, case-sensitive. */
 int nm_enum_parse(const nm_enum_t *e, const char *s, size_t n);

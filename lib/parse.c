@@ -23,8 +23,6 @@ static const char *const intent_names[] = {"ask_what", "ask_where", "ask_when", 
 	"ask_feeling", "ask_pattern", "confirm", "compare", "recall", "unknown"};
 const nm_enum_t nm_enum_intent = {"query_intent", intent_names, 12};
 
-static const char *const mode_names[] = {"fixed", "compat"};
-const nm_enum_t nm_enum_engine_mode = {"engine_mode", mode_names, 2};
 
 typedef struct intent_row {
 	nm_intent_t intent;

@@ -183,7 +183,6 @@ static void strs_add(char ***v, size_t *n, const char *s)
 
 static int subgraph(nm_qstate_t *q, nm_query_out_t *out)
 {
-	out->has_subgraph = true;
 	size_t sel = 0;
 	nm_hmap_t chosen = {0};
 	for (size_t i = 0; i < q->act.n && sel < 50; i++)
@@ -233,7 +232,8 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 		.decay = 0.5,
 		.floor = q->fixed ? cfg->activation_threshold / 4 : cfg->activation_threshold,
 		.min_weight = 0.1,
-		.fanout_cap = q->fixed ? 256 : 0,
+		.fanout_cap = 0, /* applied by the graph (nm_graph_cap_edges) */
+		.edge_budget = q->fixed ? 10000 : 0, /* §9.2: ≤ ~10⁴ edge visits */
 		.mode = q->eng->mode,
 	};
 	if ((rc = nm_activate_sets(q->g, q->sets, 4, &sp, &q->act, &q->inter, q->err)) < 0)
@@ -250,8 +250,9 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 	rc = q->fixed ? nm__rank_fixed(q) : compat_fibers(q);
 	for (size_t i = 0; rc == 0 && i < q->nfibers; i++)
 		nm_strv_add(&out->fibers_matched, q->fibers[i]->id);
-	if (rc == 0 && in->include_subgraph)
+	if (rc == 0 && (in->include_subgraph || q->fixed))
 		rc = subgraph(q, out);
+	out->has_subgraph = in->include_subgraph;
 	if (rc == 0)
 		rc = nm__answer(q, out);
 	if (rc == 0)
@@ -265,6 +266,8 @@ int nm_query(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_in_t *in, nm_qu
 	nm_qstate_t q = {.g = nm_graph_open(tx), .eng = eng, .in = in, .fixed = eng->mode == NM_MODE_FIXED,
 	                 .report_floor = eng->config.activation_threshold, .err = err};
 	q.ref = in->reference_time != NM_TIME_NONE ? in->reference_time : nm_engine_now(eng);
+	if (q.fixed) /* §9: a hub spreads over its 256 most recent edges */
+		nm_graph_cap_edges(q.g, 128);
 	int rc = run(&q, out);
 	nm_stimulus_clear(&q.stim);
 	for (int s = 0; s < 4; s++)

@@ -65,6 +65,8 @@ const char *nm_store_backend(const nm_store_t *st);
  * being deleted). Never touches storage. Release with nm_brain_release. */
 nm_brain_t *nm_store_brain_get(nm_store_t *st, const char *id);
 void nm_brain_release(nm_brain_t *b);
+/* Another reference to a brain the caller holds one to. */
+nm_brain_t *nm_brain_acquire(nm_brain_t *b);
 /* Borrowed, valid while the reference is held. */
 const char *nm_brain_id(const nm_brain_t *b);
 /* Owned copy of the brain's record (release with nm_brain_rec_clear). */
@@ -148,6 +150,7 @@ typedef struct nm_synapse_filter {
 	int type;                    /* SynapseType, or -1 */
 	bool has_min_weight;
 	double min_weight;
+	bool newest_first;           /* reverse creation order */
 	int64_t limit, offset;       /* limit 0 = none */
 } nm_synapse_filter_t;
 

@@ -634,8 +634,8 @@ static int mem_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synaps
 {
 	mcoll_t *c = &MB(tx)->coll[K_SYNAPSE];
 	int64_t skip = f->offset, left = f->limit > 0 ? f->limit : -1;
-	for (size_t i = 0; i < c->n; i++) {
-		mobj_t *o = c->slots[i];
+	for (size_t k = 0; k < c->n; k++) {
+		mobj_t *o = c->slots[f->newest_first ? c->n - 1 - k : k];
 		if (!o || !synapse_matches(&o->syn, f))
 			continue;
 		int w = window(&skip, &left);

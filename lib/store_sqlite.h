@@ -27,7 +27,7 @@ typedef enum {
 } sq_id_t;
 
 #define SQ_NEURON_SCAN_VARIANTS 128  /* bit mask of neuron filters */
-#define SQ_SYN_SCAN_VARIANTS 32
+#define SQ_SYN_SCAN_VARIANTS 64
 #define SQ_FIBER_SCAN_VARIANTS 256   /* filters × order × direction */
 
 /* One SQLite connection and its prepared statements. Used by one thread

@@ -239,9 +239,12 @@ enum { FF_NEURON = 1, FF_TIME = 2, FF_TAGS = 4, FF_SALIENCE = 8 };
 
 static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool desc, char *buf, size_t cap)
 {
-	size_t n = (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fibers WHERE 1");
-	if (filters & FF_NEURON)
-		n += (size_t)snprintf(buf + n, cap - n, " AND seq IN (SELECT fiber FROM fiber_neurons WHERE nhash = ?1)");
+	/* With a neuron, drive the scan from its fiber_neurons entries: they
+	 * are in fiber order, so "first/newest N holding neuron X" reads N. */
+	size_t n = filters & FF_NEURON
+		? (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fiber_neurons fn JOIN fibers ON fibers.seq = fn.fiber"
+		                             " WHERE fn.nhash = ?1")
+		: (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fibers WHERE 1");
 	if (filters & FF_TIME)
 		n += (size_t)snprintf(buf + n, cap - n,
 		                      " AND seq IN (SELECT id FROM fiber_time WHERE t0 <= ?3 AND t1 >= ?2)"
@@ -252,7 +255,7 @@ static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool
 		n += (size_t)snprintf(buf + n, cap - n, " AND salience >= ?7");
 	static const char *const cols[] = {"created_at", "salience", "frequency"};
 	if (order == NM_ORDER_INSERTION)
-		snprintf(buf + n, cap - n, " ORDER BY seq %s", desc ? "DESC" : "ASC");
+		snprintf(buf + n, cap - n, " ORDER BY %s %s", filters & FF_NEURON ? "fn.fiber" : "seq", desc ? "DESC" : "ASC");
 	else
 		snprintf(buf + n, cap - n, " ORDER BY %s %s, seq", cols[order], desc ? "DESC" : "ASC");
 	return buf;

@@ -129,7 +129,7 @@ int nm__sq_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	return nm__sq_counter(c, "synapses", -1, err);
 }
 
-enum { SF_SOURCE = 1, SF_TARGET = 2, SF_TYPE = 4, SF_WEIGHT = 8, SF_WINDOW = 16 };
+enum { SF_SOURCE = 1, SF_TARGET = 2, SF_TYPE = 4, SF_WEIGHT = 8, SF_WINDOW = 16, SF_NEWEST = 32 };
 
 static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
 {
@@ -142,7 +142,7 @@ static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.type = ?3");
 	if (mask & SF_WEIGHT)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.weight >= ?4");
-	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq");
+	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq%s", mask & SF_NEWEST ? " DESC" : "");
 	if (mask & SF_WINDOW)
 		snprintf(buf + n, cap - n, " LIMIT ?5 OFFSET ?6");
 	return buf;
@@ -170,6 +170,8 @@ int nm__sq_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb
 		mask |= SF_WEIGHT;
 	if (f->limit > 0 || f->offset > 0)
 		mask |= SF_WINDOW;
+	if (f->newest_first)
+		mask |= SF_NEWEST;
 	char sql[512];
 	sqlite3_stmt *s = nm__sq_dyn(c, &c->sscan[mask], synapse_scan_sql(mask, sql, sizeof sql), err);
 	if (!s)

@@ -45,7 +45,8 @@ static void encode_state_free(void *p)
 	encode_state_t *s = p;
 	for (size_t i = 0; i < s->n; i++) {
 		nm_encode_req_clear(&s->reqs[i]);
-		nm_encode_out_clear(&s->outs[i]);
+		if (s->outs) /* NULL when validation failed before the write */
+			nm_encode_out_clear(&s->outs[i]);
 	}
 	free(s->reqs);
 	free(s->outs);
@@ -202,7 +203,10 @@ static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms)
 	srv_job_json(job, 200, &w);
 	nm_jw_obj(&w);
 	nm_jw_key(&w, "answer");
-	nm_jw_str(&w, o->answer);
+	if (o->answer)
+		nm_jw_strn(&w, o->answer, o->answer_len);
+	else
+		nm_jw_null(&w);
 	nm_jw_key(&w, "confidence");
 	nm_jw_real(&w, o->confidence);
 	nm_jw_key(&w, "depth_used");
@@ -212,7 +216,7 @@ static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms)
 	nm_jw_key(&w, "fibers_matched");
 	nm_jw_strv(&w, &o->fibers_matched);
 	nm_jw_key(&w, "context");
-	nm_jw_str(&w, o->context);
+	nm_jw_strn(&w, o->context, o->context_len);
 	nm_jw_key(&w, "latency_ms");
 	nm_jw_real(&w, ms);
 	nm_jw_key(&w, "subgraph");
@@ -248,21 +252,49 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int run_query(srv_job_t *job, nm_tx_t *tx, nm_err_t *err)
+/* Reinforcement after a query: its own write on the brain's writer, owned
+ * here and freed when the write is done (nobody waits for it). */
+typedef struct reinforcement {
+	nm_write_t w;
+	nm_brain_t *brain;
+	nm_engine_t eng;
+	nm_query_out_t out;
+} reinforcement_t;
+
+static int reinforce_apply(nm_tx_t *tx, nm_write_t *w, nm_err_t *err)
+{
+	reinforcement_t *r = (reinforcement_t *)w;
+	return nm_reinforce(tx, &r->eng, &r->out, err);
+}
+
+static void reinforce_done(nm_write_t *w)
+{
+	reinforcement_t *r = (reinforcement_t *)w;
+	if (w->err.status)
+		srv_log("reinforcement skipped on brain %s: %s", nm_brain_id(r->brain), w->err.detail);
+	nm_query_out_clear(&r->out);
+	nm_brain_release(r->brain);
+	free(r);
+}
+
+/* Answer the query from a read transaction; the result is handed to the
+ * caller in *out (for reinforcement) when the answer was built. */
+static int run_query(srv_job_t *job, const nm_engine_t *eng, nm_query_out_t *out, nm_err_t *err)
 {
 	double t0 = now_ms();
 	const nm_query_req_t *r = job->state;
-	nm_engine_t eng;
-	engine_for(job, &eng);
 	nm_query_in_t in = {r->query, r->query_len, r->depth, r->max_tokens, r->reference_time, r->include_subgraph};
-	nm_query_out_t out;
-	int rc = nm_query(tx, &eng, &in, &out, err);
+	nm_tx_t *tx;
+	int rc = nm_brain_read_begin(job->brain, &tx, err);
+	if (rc < 0)
+		return rc;
+	rc = nm_query(tx, eng, &in, out, err);
+	nm_brain_read_end(tx);
 	if (rc == 0) {
 		/* latency covers the whole retrieval, rounded to the microsecond */
-		put_query(job, &out, round((now_ms() - t0) * 1000) / 1000);
+		put_query(job, out, round((now_ms() - t0) * 1000) / 1000);
 		atomic_fetch_add(&job->ctx->queries, 1);
 	}
-	nm_query_out_clear(&out);
 	return rc;
 }
 
@@ -281,10 +313,25 @@ void srv_h_query(srv_job_t *job)
 	nm_err_t err = {0};
 	int rc = nm_query_req_decode(body, &o, r, &err);
 	json_decref(body);
-	if (rc < 0) {
+	nm_engine_t eng;
+	engine_for(job, &eng);
+	nm_query_out_t out = {0};
+	if (rc == 0 && (rc = run_query(job, &eng, &out, &err)) < 0)
+		nm_query_out_clear(&out);
+	bool reinforce = rc == 0 && eng.mode == NM_MODE_FIXED && r->reinforce;
+	nm_brain_t *brain = reinforce ? nm_brain_acquire(job->brain) : NULL;
+	if (rc < 0)
 		srv_job_errfrom(job, &err);
-		srv_job_finish(job);
+	srv_job_finish(job); /* the answer goes out now; job is no longer ours */
+	if (!reinforce) {
+		nm_query_out_clear(&out);
 		return;
 	}
-	srv_job_read(job, run_query);
+	reinforcement_t *rf = nm_xcalloc(1, sizeof *rf);
+	rf->w.apply = reinforce_apply;
+	rf->w.done = reinforce_done;
+	rf->brain = brain;
+	rf->eng = eng;
+	rf->out = out;
+	nm_brain_write(brain, &rf->w);
 }

@@ -1025,3 +1025,34 @@ def pq_path(path):
     """Percent-encode a path the way yarl does for an unescaped id (non-ASCII
     and spaces encoded, sub-delims kept)."""
     return urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
+
+
+# ---------------------------------------------------------------------------
+# Engine routes (POST /memory/encode, /memory/encode/batch, /memory/query;
+# PROTOCOL.md §3.3, §6.1).
+
+ENCODE_RESULT_KEYS = ["fiber_id", "neurons_created", "neurons_linked", "synapses_created"]
+QUERY_RESULT_KEYS = ["answer", "confidence", "depth_used", "neurons_activated", "fibers_matched", "context",
+                     "latency_ms", "subgraph", "metadata"]
+QUERY_METADATA_KEYS = ["query_intent", "anchors_found", "intersections"]
+SUBGRAPH_KEYS = ["neuron_ids", "synapse_ids", "anchor_ids"]
+QUERY_INTENTS = ["ask_what", "ask_where", "ask_when", "ask_who", "ask_why", "ask_how", "ask_feeling",
+                 "ask_pattern", "confirm", "compare", "recall", "unknown"]
+
+
+def encode(c, brain, content, what="encode", **fields):
+    """POST /memory/encode; asserts 200 and returns the body."""
+    body = {"content": content}
+    body.update(fields)
+    return ok(c.req("POST", "/memory/encode", body, brain=brain), 200, what)
+
+
+def query(c, brain, text, what="query", **fields):
+    """POST /memory/query; asserts 200 and returns the body.
+
+    Reinforcement on read (fixed mode) runs after the answer, so a later
+    query could see it or not depending on timing: tests ask without it
+    (reinforce=False) unless they pass reinforce=True to test it."""
+    body = {"query": text, "reinforce": False}
+    body.update(fields)
+    return ok(c.req("POST", "/memory/query", body, brain=brain), 200, what)

@@ -319,7 +319,10 @@ def engine_rank(srv, corpus, mode):
     for q in corpus["questions"]:
         resp = srv.call("POST", "/memory/query",
                         {"query": q["question"], "reference_time": q.get("reference_time"),
-                         "depth": q.get("depth"), "max_tokens": 500}, brain)
+                         "depth": q.get("depth"), "max_tokens": 500,
+                         # asked without reinforcement on read: it runs after each
+                         # answer, so results would depend on timing
+                         "reinforce": False}, brain)
         fm = resp.get("fibers_matched") if isinstance(resp, dict) else None
         if not isinstance(fm, list):
             raise EngineError(f"POST /memory/query: no fibers_matched list in {str(resp)[:300]}")
