@@ -243,17 +243,19 @@ static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 	free(t);
 }
 
-int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, const nm_spread_t *sp,
+int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_t ncounted, const nm_spread_t *sp,
                      nm_actmap_t *out, nm_idlist_t *intersections, nm_err_t *err)
 {
 	memset(out, 0, sizeof *out);
 	memset(intersections, 0, sizeof *intersections);
 	nm_actmap_t *maps = nm_xcalloc(nsets ? nsets : 1, sizeof *maps);
-	size_t nmaps = 0;
+	size_t nmaps = 0, counted = 0;
 	int rc = 0;
 	for (size_t s = 0; s < nsets && rc == 0; s++)
-		if (sets[s].n)
+		if (sets[s].n) {
 			rc = spread_one(g, &sets[s], sp, &maps[nmaps++], err);
+			counted += s < ncounted;
+		}
 	if (rc < 0 || nmaps == 0)
 		goto done;
 	if (nmaps == 1) {
@@ -267,7 +269,10 @@ int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, const
 		}
 		goto done;
 	}
-	intersect(maps, nmaps, intersections);
+	intersect(maps, counted, intersections);
+	nm_hmap_t inter = {0};
+	for (size_t i = 0; i < intersections->n; i++)
+		nm_hmap_put(&inter, intersections->v[i], strlen(intersections->v[i]), (void *)1);
 	for (size_t m = 0; m < nmaps; m++)
 		for (size_t i = 0; i < maps[m].n; i++) {
 			const nm_act_t *a = &maps[m].v[i];
@@ -276,12 +281,14 @@ int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, const
 				actmap_put(out, a->id, a->level, a->hops);
 				continue;
 			}
-			/* only ids of the intersection are seen twice: boost */
-			double level = old->level + a->level * 0.5;
+			double level = nm_hmap_get(&inter, a->id, strlen(a->id)) && m < counted
+				? old->level + a->level * 0.5   /* an intersection: boost */
+				: (a->level > old->level ? a->level : old->level);
 			old->level = level < 1.0 ? level : 1.0;
 			if (a->hops < old->hops)
 				old->hops = a->hops;
 		}
+	nm_hmap_free(&inter);
 done:
 	for (size_t m = 0; m < nsets; m++)
 		nm_actmap_clear(&maps[m]);

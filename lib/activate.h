@@ -40,10 +40,12 @@ typedef struct nm_spread {
 } nm_spread_t;
 
 /* Activation from each non-empty anchor set, combined (§5.3).
- * intersections: ids reached from more than one set, strongest first
- * (compat: with a single set, every activated id). Both outputs are
- * owned by the caller (nm_actmap_clear; free(intersections->v)). */
-int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, const nm_spread_t *sp,
+ * intersections: ids reached from more than one of the first `ncounted`
+ * sets, strongest first (compat: with a single set, every activated id);
+ * they are boosted. Sets past ncounted (fixed mode's lexical seeds) add
+ * activation without counting: a duplicate keeps its best level. Both
+ * outputs are owned by the caller (nm_actmap_clear; free(intersections->v)). */
+int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_t ncounted, const nm_spread_t *sp,
                      nm_actmap_t *out, nm_idlist_t *intersections, nm_err_t *err);
 
 /* Stable descending sort of activation entries by level (a copy). */

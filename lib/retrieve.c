@@ -236,7 +236,7 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 		.edge_budget = q->fixed ? 10000 : 0, /* §9.2: ≤ ~10⁴ edge visits */
 		.mode = q->eng->mode,
 	};
-	if ((rc = nm_activate_sets(q->g, q->sets, 4, &sp, &q->act, &q->inter, q->err)) < 0)
+	if ((rc = nm_activate_sets(q->g, q->sets, 4, 3, &sp, &q->act, &q->inter, q->err)) < 0)
 		return rc;
 	q->sorted = nm_act_sorted(&q->act);
 	out->intersections = (int64_t)q->inter.n;
