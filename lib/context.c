@@ -142,6 +142,16 @@ static bool fits(ctx_t *c, const char *line, size_t len)
 	return true;
 }
 
+/* Emit the line if it fits; frees it. False when it did not fit. */
+static bool add_line(ctx_t *c, nm_buf_t *line)
+{
+	bool ok = fits(c, line->data, line->len);
+	if (ok)
+		emit(c, line->data, line->len);
+	nm_buf_free(line);
+	return ok;
+}
+
 static int memories(nm_qstate_t *q, ctx_t *c, nm_strv_t *shown)
 {
 	int rc = 0;
@@ -161,11 +171,7 @@ static int memories(nm_qstate_t *q, ctx_t *c, nm_strv_t *shown)
 			nm_buf_append(&line, a->content, a->content_len);
 			nm_strv_add(shown, a->id);
 		}
-		bool ok = fits(c, line.data, line.len);
-		if (ok)
-			emit(c, line.data, line.len);
-		nm_buf_free(&line);
-		if (!ok)
+		if (!add_line(c, &line))
 			break;
 	}
 	return rc;
@@ -190,11 +196,7 @@ static int related(nm_qstate_t *q, ctx_t *c, const nm_strv_t *shown)
 		nm_buf_t line = {0};
 		nm_buf_printf(&line, "- [%s] ", nm_neuron_type_name(n->type));
 		nm_buf_append(&line, n->content, n->content_len);
-		bool ok = fits(c, line.data, line.len);
-		if (ok)
-			emit(c, line.data, line.len);
-		nm_buf_free(&line);
-		if (!ok)
+		if (!add_line(c, &line))
 			break;
 	}
 	return rc;

@@ -15,7 +15,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "isotime.h"
 #include "mem.h"
@@ -207,13 +206,6 @@ static int subgraph(nm_qstate_t *q, nm_query_out_t *out)
 	return rc;
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int run(nm_qstate_t *q, nm_query_out_t *out)
 {
 	const nm_query_in_t *in = q->in;
@@ -298,11 +290,4 @@ void nm_query_out_clear(nm_query_out_t *o)
 	strs_free(o->sub_synapses, o->n_sub_synapses);
 	strs_free(o->sub_anchors, o->n_sub_anchors);
 	memset(o, 0, sizeof *o);
-}
-
-/* The wall-clock timing of a query is the caller's (latency_ms covers the
- * whole call as upstream measures it); kept here for engine-only users. */
-double nm__monotonic_ms(void)
-{
-	return monotonic_ms();
 }

@@ -166,6 +166,19 @@ int nm__sq_exec(sconn_t *c, sqlite3_stmt *s, nm_err_t *err)
 	return nm__sq_fail(c, rc, err);
 }
 
+int nm__sq_each(sconn_t *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *arg), void *arg, nm_err_t *err)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = row(s, arg)))
+			break;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}
+
 int nm__sq_counter(sconn_t *c, const char *name, int64_t delta, nm_err_t *err)
 {
 	sqlite3_stmt *s = nm__sq(c, SQ_COUNTER_ADD, err);
@@ -716,19 +729,22 @@ static int sq_stats(nm_tx_t *tx, nm_stats_t *out, nm_err_t *err)
 
 /* ---- typed memories and projects ---- */
 
+typedef struct blob_cb_arg {
+	nm_blob_cb cb;
+	void *arg;
+} blob_cb_arg_t;
+
+static int blob_row(sqlite3_stmt *s, void *arg)
+{
+	blob_cb_arg_t *b = arg;
+	return b->cb(b->arg, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
+}
+
 static int blob_scan(nm_tx_t *tx, sq_id_t which, nm_blob_cb cb, void *arg, nm_err_t *err)
 {
 	sqlite3_stmt *s = nm__sq(SC(tx), which, err);
-	if (!s)
-		return -NM_ST_INTERNAL;
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((ret = cb(arg, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1))))
-			break;
-	sqlite3_reset(s);
-	if (ret)
-		return ret;
-	return rc == SQLITE_DONE ? 0 : nm__sq_fail(SC(tx), rc, err);
+	blob_cb_arg_t b = {cb, arg};
+	return s ? nm__sq_each(SC(tx), s, blob_row, &b, err) : -NM_ST_INTERNAL;
 }
 
 /* Replace-or-insert of a keyed blob: update first; insert (and count) when

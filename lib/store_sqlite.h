@@ -68,6 +68,9 @@ sqlite3_stmt *nm__sq_dyn(sconn_t *c, sqlite3_stmt **slot, const char *sql, nm_er
 /* Map an SQLite result code to an nm_err_t (503 for I/O and busy, 500
  * otherwise); returns the negative status. */
 int nm__sq_fail(sconn_t *c, int rc, nm_err_t *err);
+/* Step every row of s through row(s, arg) (a nonzero return stops and is
+ * returned); resets s and clears its bindings. */
+int nm__sq_each(sconn_t *c, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *arg), void *arg, nm_err_t *err);
 /* Step a statement that returns no rows; resets it. */
 int nm__sq_exec(sconn_t *c, sqlite3_stmt *s, nm_err_t *err);
 /* Add delta to one of the meta counters ("neurons", "synapses", …). */

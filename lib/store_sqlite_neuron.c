@@ -19,6 +19,21 @@
 
 /* Borrowed neuron from the current row of a "seq, id, type, content,
  * metadata, created_at" result. */
+static void row_neuron(sqlite3_stmt *s, nm_neuron_t *n);
+
+typedef struct neuron_cb_arg {
+	nm_neuron_cb cb;
+	void *arg;
+} neuron_cb_arg_t;
+
+static int neuron_row(sqlite3_stmt *s, void *arg)
+{
+	neuron_cb_arg_t *a = arg;
+	nm_neuron_t n;
+	row_neuron(s, &n);
+	return a->cb(a->arg, &n);
+}
+
 static void row_neuron(sqlite3_stmt *s, nm_neuron_t *n)
 {
 	n->id = (char *)sqlite3_column_text(s, 1);
@@ -310,19 +325,10 @@ int nm__sq_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)nm_hash64(f->key, f->key_len));
 		sqlite3_bind_text64(s, 11, f->key, f->key_len, SQLITE_STATIC, SQLITE_UTF8);
 	}
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		nm_neuron_t n;
-		row_neuron(s, &n);
-		if ((ret = cb(arg, &n)))
-			break;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	neuron_cb_arg_t a = {cb, arg};
+	int rc = nm__sq_each(c, s, neuron_row, &a, err);
 	free(phrase);
-	if (ret)
-		return ret;
-	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+	return rc;
 }
 
 int nm__sq_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb, void *arg,
@@ -335,18 +341,8 @@ int nm__sq_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t l
 	sqlite3_bind_int64(s, 1, t0);
 	sqlite3_bind_int64(s, 2, t1);
 	sqlite3_bind_int64(s, 3, limit > 0 ? limit : -1);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		nm_neuron_t n;
-		row_neuron(s, &n);
-		if ((ret = cb(arg, &n)))
-			break;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (ret)
-		return ret;
-	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+	neuron_cb_arg_t a = {cb, arg};
+	return nm__sq_each(c, s, neuron_row, &a, err);
 }
 
 int nm__sq_state_get(nm_tx_t *tx, const char *id, nm_state_t *out, nm_err_t *err)

@@ -30,6 +30,19 @@ static void row_synapse(sqlite3_stmt *s, nm_synapse_t *y)
 	y->created_at = sqlite3_column_int64(s, 10);
 }
 
+typedef struct synapse_cb_arg {
+	nm_synapse_cb cb;
+	void *arg;
+} synapse_cb_arg_t;
+
+static int synapse_row(sqlite3_stmt *s, void *arg)
+{
+	synapse_cb_arg_t *a = arg;
+	nm_synapse_t y;
+	row_synapse(s, &y);
+	return a->cb(a->arg, &y);
+}
+
 /* Endpoint row numbers, or 422 naming the missing endpoint. */
 static int endpoints(sconn_t *c, const nm_synapse_t *y, int64_t *src, int64_t *dst, nm_err_t *err)
 {
@@ -188,16 +201,6 @@ int nm__sq_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb
 		sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
 		sqlite3_bind_int64(s, 6, f->offset);
 	}
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		nm_synapse_t y;
-		row_synapse(s, &y);
-		if ((ret = cb(arg, &y)))
-			break;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (ret)
-		return ret;
-	return rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+	synapse_cb_arg_t a = {cb, arg};
+	return nm__sq_each(c, s, synapse_row, &a, err);
 }
