@@ -456,10 +456,13 @@ static char *match_expr(const nm_strv_t *terms)
 int nm__sq_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
                         nm_err_t *err)
 {
+	/* top k inside FTS5 first, then the join: joining every match before
+	 * the sort costs a row look-up per matching fiber */
 	static const char sql[] = "SELECT f.seq, f.id, f.neuron_ids, f.synapse_ids, f.anchor_id, f.time_start,"
 	                          " f.time_end, f.coherence, f.salience, f.frequency, f.summary, f.tags, f.metadata,"
-	                          " f.created_at, -bm25(fiber_fts) FROM fiber_fts JOIN fibers f ON f.seq = fiber_fts.rowid"
-	                          " WHERE fiber_fts MATCH ?1 ORDER BY bm25(fiber_fts), f.seq DESC LIMIT ?2";
+	                          " f.created_at, s.score FROM (SELECT rowid, -bm25(fiber_fts) AS score FROM fiber_fts"
+	                          " WHERE fiber_fts MATCH ?1 ORDER BY bm25(fiber_fts), rowid DESC LIMIT ?2) s"
+	                          " JOIN fibers f ON f.seq = s.rowid ORDER BY s.score DESC, f.seq DESC";
 	if (!terms->n)
 		return 0;
 	sconn_t *c = SC(tx);
