@@ -317,7 +317,8 @@ static void merge_sort(nm_act_t *v, nm_act_t *tmp, size_t n)
 nm_act_t *nm_act_sorted(const nm_actmap_t *m)
 {
 	nm_act_t *v = nm_xmalloc(sizeof *v * (m->n + 1)), *tmp = nm_xmalloc(sizeof *tmp * (m->n + 1));
-	memcpy(v, m->v, sizeof *v * m->n);
+	if (m->n)
+		memcpy(v, m->v, sizeof *v * m->n);
 	merge_sort(v, tmp, m->n);
 	free(tmp);
 	return v;

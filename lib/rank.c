@@ -108,7 +108,8 @@ static int graph_list(nm_qstate_t *q, fusion_t *fu)
 			nm_hmap_put(&g.idx, fl.v[k]->id, strlen(fl.v[k]->id), (void *)(uintptr_t)g.n);
 		}
 	}
-	qsort(g.v, g.n, sizeof *g.v, by_score_desc);
+	if (g.n > 1)
+		qsort(g.v, g.n, sizeof *g.v, by_score_desc);
 	for (size_t i = 0; i < g.n; i++)
 		vote(fu, g.v[i].f, W_GRAPH, i + 1);
 	free(g.v);
@@ -178,7 +179,8 @@ int nm__rank_fixed(nm_qstate_t *q)
 	lexical_list(q, &fu);
 	if (rc == 0)
 		rc = time_list(q, &fu);
-	qsort(fu.v, fu.n, sizeof *fu.v, by_score_desc);
+	if (fu.n > 1)
+		qsort(fu.v, fu.n, sizeof *fu.v, by_score_desc);
 	q->fibers = nm_xmalloc(sizeof *q->fibers * (fu.n + 1));
 	for (size_t i = 0; i < fu.n; i++)
 		q->fibers[i] = fu.v[i].f;
