@@ -22,7 +22,7 @@
  * Threads: a brain's rwlock is held shared by each read transaction and
  * exclusively by the write transaction, from begin to commit/rollback.
  */
-#include "internal.h"
+#include "store_memory.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,67 +30,6 @@
 #include "isotime.h"
 #include "mem.h"
 #include "text.h"
-
-enum { K_NEURON, K_SYNAPSE, K_FIBER, K_TYPED, K_PROJECT, K__COUNT };
-
-/* One stored object. Which union member is used follows the collection. */
-typedef struct mobj {
-	size_t slot;
-	int64_t seq;                  /* creation sequence, for ordering ties */
-	char *key;                    /* id (owned) */
-	union {
-		struct {
-			nm_neuron_t n;
-			char *lower;          /* lower(content), for substring search */
-			size_t lower_len;
-			char *key;            /* nm_text_key(content), for key look-ups */
-			bool has_span;        /* time neurons: the interval they denote */
-			int64_t t0, t1;
-			nm_state_t state;
-		} nr;
-		nm_synapse_t syn;
-		nm_fiber_t fib;
-		struct {
-			char *json;
-			int mtype;            /* typed memories: nm_memory_type_t */
-		} blob;
-	};
-} mobj_t;
-
-typedef struct mcoll {
-	mobj_t **slots;
-	size_t n, cap, live;
-	nm_hmap_t by_id;
-} mcoll_t;
-
-typedef enum { U_INSERT, U_DELETE, U_UPDATE, U_META } undo_kind_t;
-
-typedef struct undo {
-	undo_kind_t kind;
-	int coll;
-	mobj_t *obj;                 /* the object (U_UPDATE: the live one) */
-	mobj_t *old;                 /* U_UPDATE: a copy of the previous contents */
-	char *old_meta;              /* U_META */
-} undo_t;
-
-typedef struct mbrain {
-	pthread_rwlock_t lock;
-	mcoll_t coll[K__COUNT];
-	int64_t next_seq;
-	char *meta;                  /* snapshot metadata JSON */
-	int64_t updated_at;
-	undo_t *undo;
-	size_t nundo, capundo;
-	size_t *marks;               /* savepoint stack: undo positions */
-	size_t nmarks, capmarks;
-} mbrain_t;
-
-typedef struct mtx {
-	nm_tx_t base;
-	mbrain_t *mb;
-} mtx_t;
-
-#define MB(tx) (((mtx_t *)(tx))->mb)
 
 /* ---- object lifetime ---- */
 
@@ -170,7 +109,7 @@ static void undo_push(mbrain_t *mb, undo_t u)
 	mb->undo[mb->nundo++] = u;
 }
 
-static mobj_t *coll_get(mbrain_t *mb, int coll, const char *id)
+mobj_t *nm__mem_get(mbrain_t *mb, int coll, const char *id)
 {
 	return nm_hmap_get(&mb->coll[coll].by_id, id, strlen(id));
 }
@@ -425,7 +364,7 @@ static void neuron_fill(mobj_t *o, const nm_neuron_t *n)
 static int mem_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	if (coll_get(mb, K_NEURON, n->id))
+	if (nm__mem_get(mb, K_NEURON, n->id))
 		return nm__exists(err, "Neuron", n->id);
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(n->id);
@@ -438,7 +377,7 @@ static int mem_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 
 static int mem_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_t *err)
 {
-	mobj_t *o = coll_get(MB(tx), K_NEURON, id);
+	mobj_t *o = nm__mem_get(MB(tx), K_NEURON, id);
 	if (!o)
 		return nm__not_found(err, "Neuron", id);
 	nm_neuron_copy(out, &o->nr.n);
@@ -448,7 +387,7 @@ static int mem_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_
 static int mem_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_NEURON, n->id);
+	mobj_t *o = nm__mem_get(mb, K_NEURON, n->id);
 	if (!o)
 		return nm__not_found(err, "Neuron", n->id);
 	coll_will_update(mb, K_NEURON, o);
@@ -461,13 +400,13 @@ static int mem_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 
 static int mem_neuron_exists(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
-	return coll_get(MB(tx), K_NEURON, id) != NULL;
+	return nm__mem_get(MB(tx), K_NEURON, id) != NULL;
 }
 
 static int mem_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_NEURON, id);
+	mobj_t *o = nm__mem_get(mb, K_NEURON, id);
 	if (!o)
 		return nm__not_found(err, "Neuron", id);
 	mcoll_t *c = &mb->coll[K_SYNAPSE];
@@ -535,7 +474,7 @@ static int mem_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_c
 
 static int mem_state_get(nm_tx_t *tx, const char *id, nm_state_t *out, nm_err_t *err)
 {
-	mobj_t *o = coll_get(MB(tx), K_NEURON, id);
+	mobj_t *o = nm__mem_get(MB(tx), K_NEURON, id);
 	if (!o)
 		return nm__not_found(err, "Neuron", id);
 	*out = o->nr.state;
@@ -546,7 +485,7 @@ static int mem_state_get(nm_tx_t *tx, const char *id, nm_state_t *out, nm_err_t 
 static int mem_state_put(nm_tx_t *tx, const nm_state_t *s, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_NEURON, s->neuron_id);
+	mobj_t *o = nm__mem_get(mb, K_NEURON, s->neuron_id);
 	if (!o)
 		return nm__not_found(err, "Neuron", s->neuron_id);
 	coll_will_update(mb, K_NEURON, o);
@@ -560,9 +499,9 @@ static int mem_state_put(nm_tx_t *tx, const nm_state_t *s, nm_err_t *err)
 
 static int endpoints_exist(mbrain_t *mb, const nm_synapse_t *s, nm_err_t *err)
 {
-	if (!coll_get(mb, K_NEURON, s->source_id))
+	if (!nm__mem_get(mb, K_NEURON, s->source_id))
 		return nm_err_set(err, NM_ST_INVALID, "Source neuron %.*s does not exist", NM_ERR_STR(s->source_id, 255));
-	if (!coll_get(mb, K_NEURON, s->target_id))
+	if (!nm__mem_get(mb, K_NEURON, s->target_id))
 		return nm_err_set(err, NM_ST_INVALID, "Target neuron %.*s does not exist", NM_ERR_STR(s->target_id, 255));
 	return 0;
 }
@@ -573,7 +512,7 @@ static int mem_synapse_add(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 	int rc = endpoints_exist(mb, s, err);
 	if (rc < 0)
 		return rc;
-	if (coll_get(mb, K_SYNAPSE, s->id))
+	if (nm__mem_get(mb, K_SYNAPSE, s->id))
 		return nm__exists(err, "Synapse", s->id);
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(s->id);
@@ -584,7 +523,7 @@ static int mem_synapse_add(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 
 static int mem_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t *err)
 {
-	mobj_t *o = coll_get(MB(tx), K_SYNAPSE, id);
+	mobj_t *o = nm__mem_get(MB(tx), K_SYNAPSE, id);
 	if (!o)
 		return nm__not_found(err, "Synapse", id);
 	nm_synapse_copy(out, &o->syn);
@@ -594,7 +533,7 @@ static int mem_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_er
 static int mem_synapse_update(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_SYNAPSE, s->id);
+	mobj_t *o = nm__mem_get(mb, K_SYNAPSE, s->id);
 	if (!o)
 		return nm__not_found(err, "Synapse", s->id);
 	int rc = endpoints_exist(mb, s, err);
@@ -609,7 +548,7 @@ static int mem_synapse_update(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 static int mem_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_SYNAPSE, id);
+	mobj_t *o = nm__mem_get(mb, K_SYNAPSE, id);
 	if (!o)
 		return nm__not_found(err, "Synapse", id);
 	coll_remove(mb, K_SYNAPSE, o);
@@ -655,7 +594,7 @@ static int mem_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synaps
 static int mem_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	if (coll_get(mb, K_FIBER, f->id))
+	if (nm__mem_get(mb, K_FIBER, f->id))
 		return nm__exists(err, "Fiber", f->id);
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(f->id);
@@ -666,7 +605,7 @@ static int mem_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 
 static int mem_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err)
 {
-	mobj_t *o = coll_get(MB(tx), K_FIBER, id);
+	mobj_t *o = nm__mem_get(MB(tx), K_FIBER, id);
 	if (!o)
 		return nm__not_found(err, "Fiber", id);
 	nm_fiber_copy(out, &o->fib);
@@ -676,7 +615,7 @@ static int mem_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t 
 static int mem_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_FIBER, f->id);
+	mobj_t *o = nm__mem_get(mb, K_FIBER, f->id);
 	if (!o)
 		return nm__not_found(err, "Fiber", f->id);
 	coll_will_update(mb, K_FIBER, o);
@@ -688,10 +627,10 @@ static int mem_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 static int mem_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, K_FIBER, id);
+	mobj_t *o = nm__mem_get(mb, K_FIBER, id);
 	if (!o)
 		return nm__not_found(err, "Fiber", id);
-	mobj_t *tm = coll_get(mb, K_TYPED, id);
+	mobj_t *tm = nm__mem_get(mb, K_TYPED, id);
 	if (tm) {
 		coll_remove(mb, K_TYPED, tm);
 		tx->rows++;
@@ -734,7 +673,7 @@ static int mem_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb c
 static int blob_put(nm_tx_t *tx, int coll, const char *key, int mtype, const char *json)
 {
 	mbrain_t *mb = MB(tx);
-	mobj_t *o = coll_get(mb, coll, key);
+	mobj_t *o = nm__mem_get(mb, coll, key);
 	if (o) {
 		coll_will_update(mb, coll, o);
 		free(o->blob.json);
@@ -829,132 +768,6 @@ static int mem_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *co
 	return 0;
 }
 
-/* ---- engine look-ups (linear: the memory backend has no indexes) ---- */
-
-typedef struct ranked {
-	mobj_t *o;
-	int64_t key;              /* sort key, ascending; ties: newer seq first */
-	double score;             /* fiber search: higher first */
-} ranked_t;
-
-static int by_key(const void *a, const void *b)
-{
-	const ranked_t *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->o->seq < y->o->seq ? 1 : x->o->seq > y->o->seq ? -1 : 0;
-}
-
-static int by_score(const void *a, const void *b)
-{
-	const ranked_t *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score < y->score ? 1 : -1;
-	return x->o->seq < y->o->seq ? 1 : x->o->seq > y->o->seq ? -1 : 0;
-}
-
-static int mem_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb,
-                          void *arg, nm_err_t *err)
-{
-	mcoll_t *c = &MB(tx)->coll[K_NEURON];
-	ranked_t *r = nm_xmalloc(sizeof *r * (c->live + 1));
-	size_t n = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		mobj_t *o = c->slots[i];
-		if (!o || !o->nr.has_span)
-			continue;
-		bool hit = exact ? o->nr.t0 == t0 && o->nr.t1 == t1 : o->nr.t0 <= t1 && o->nr.t1 >= t0;
-		if (hit)
-			r[n++] = (ranked_t){o, -o->nr.t0, 0}; /* latest start first */
-	}
-	qsort(r, n, sizeof *r, by_key);
-	int rc = 0;
-	for (size_t i = 0; i < n && (limit <= 0 || (int64_t)i < limit) && !rc; i++)
-		rc = cb(arg, &r[i].o->nr.n);
-	free(r);
-	return rc;
-}
-
-static int mem_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
-                             nm_err_t *err)
-{
-	mcoll_t *c = &MB(tx)->coll[K_FIBER];
-	ranked_t *r = nm_xmalloc(sizeof *r * (c->live + 1));
-	size_t n = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		mobj_t *o = c->slots[i];
-		if (!o || o->fib.time_start == NM_TIME_NONE)
-			continue;
-		int64_t d = o->fib.time_start - ts;
-		d = d < 0 ? -d : d;
-		if (d <= max_dist)
-			r[n++] = (ranked_t){o, d, 0};
-	}
-	qsort(r, n, sizeof *r, by_key);
-	int rc = 0;
-	for (size_t i = 0; i < n && (int64_t)i < k && !rc; i++)
-		rc = cb(arg, &r[i].o->fib);
-	free(r);
-	return rc;
-}
-
-/* A fiber's searchable text: its summary, else its anchor's content. */
-static void fiber_tokens(mbrain_t *mb, const mobj_t *o, nm_strv_t *out)
-{
-	const nm_fiber_t *f = &o->fib;
-	if (f->summary && *f->summary) {
-		nm__fts_tokens(f->summary, strlen(f->summary), out);
-		return;
-	}
-	const mobj_t *a = coll_get(mb, K_NEURON, f->anchor_neuron_id);
-	if (a)
-		nm__fts_tokens(a->nr.n.content, a->nr.n.content_len, out);
-}
-
-static int mem_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
-                            nm_err_t *err)
-{
-	mbrain_t *mb = MB(tx);
-	mcoll_t *c = &mb->coll[K_FIBER];
-	size_t nt = terms->n;
-	nm_strv_t *toks = nm_xcalloc(c->n + 1, sizeof *toks);
-	double *df = nm_xcalloc(nt + 1, sizeof *df), total = 0, ndocs = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		if (!c->slots[i])
-			continue;
-		fiber_tokens(mb, c->slots[i], &toks[i]);
-		if (!toks[i].n)
-			continue;
-		ndocs++;
-		total += (double)toks[i].n;
-		for (size_t t = 0; t < nt; t++)
-			df[t] += nm_strv_has(&toks[i], terms->v[t]);
-	}
-	ranked_t *r = nm_xmalloc(sizeof *r * (c->n + 1));
-	size_t n = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		double s = 0;
-		for (size_t t = 0; t < nt && toks[i].n; t++) {
-			double tf = 0;
-			for (size_t w = 0; w < toks[i].n; w++)
-				tf += strcmp(toks[i].v[w], terms->v[t]) == 0;
-			if (tf > 0)
-				s += nm__bm25_term(tf, (double)toks[i].n, total / ndocs, ndocs, df[t]);
-		}
-		if (s > 0)
-			r[n++] = (ranked_t){c->slots[i], 0, s};
-		nm_strv_clear(&toks[i]);
-	}
-	qsort(r, n, sizeof *r, by_score);
-	int rc = 0;
-	for (size_t i = 0; i < n && (int64_t)i < k && !rc; i++)
-		rc = cb(arg, &r[i].o->fib, r[i].score);
-	free(r);
-	free(toks);
-	free(df);
-	return rc;
-}
-
 static int64_t mem_size_bytes(nm_tx_t *tx)
 {
 	return 0;
@@ -1009,7 +822,7 @@ const nm_backend_t nm__backend_memory = {
 	.stats = mem_stats,
 	.fiber_counts_since = mem_fiber_counts_since,
 	.size_bytes = mem_size_bytes,
-	.time_spans = mem_time_spans,
-	.fiber_nearest = mem_fiber_nearest,
-	.fiber_search = mem_fiber_search,
+	.time_spans = nm__mem_time_spans,
+	.fiber_nearest = nm__mem_fiber_nearest,
+	.fiber_search = nm__mem_fiber_search,
 };
