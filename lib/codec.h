@@ -101,6 +101,34 @@ void nm_encode_req_clear(nm_encode_req_t *r);
 int nm_query_req_decode(const json_t *obj, const nm_decode_opts_t *o, nm_query_req_t *out, nm_err_t *err);
 void nm_query_req_clear(nm_query_req_t *r);
 
+/* Bodies of the lifecycle routes (PROTOCOL.md §6.6); every field is
+ * optional. Times NM_TIME_NONE = now; decay_rate < 0 = the brain's. */
+typedef struct nm_decay_req {
+	double decay_rate;        /* 0..1 */
+	double prune_threshold;   /* 0..1, default 0.01 */
+	double min_age_days;      /* >= 0, default 0 */
+	bool prune_orphans;
+	int64_t reference_time;
+	bool dry_run;
+} nm_decay_req_t;
+
+typedef struct nm_archive_req {
+	int64_t older_than_days;  /* >= 1, default 90 */
+	int64_t reference_time;
+	bool dry_run;
+} nm_archive_req_t;
+
+typedef struct nm_restore_req {
+	nm_strv_t fiber_ids;      /* one of fiber_ids (non-empty) or all: true is required */
+	bool all;
+} nm_restore_req_t;
+
+int nm_decay_req_decode(const json_t *obj, nm_decay_req_t *out, nm_err_t *err);
+int nm_archive_req_decode(const json_t *obj, nm_archive_req_t *out, nm_err_t *err);
+int nm_restore_req_decode(const json_t *obj, nm_restore_req_t *out, nm_err_t *err);
+/* backup: path, a file name (no '/', not "." or ".."), or NULL. */
+int nm_backup_req_decode(const json_t *obj, char **path, nm_err_t *err);
+
 /* Validate an id value: non-empty string, ≤ 255 bytes, no NUL. */
 bool nm_id_valid(const char *s, size_t n);
 #define NM_ID_MAX 255

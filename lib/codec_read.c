@@ -511,3 +511,60 @@ void nm_query_req_clear(nm_query_req_t *r)
 	free(r->query);
 	memset(r, 0, sizeof *r);
 }
+
+/* ---- lifecycle route bodies ---- */
+
+int nm_decay_req_decode(const json_t *obj, nm_decay_req_t *out, nm_err_t *err)
+{
+	rd_t r = {obj, "", err};
+	*out = (nm_decay_req_t){.decay_rate = -1, .prune_threshold = 0.01, .reference_time = NM_TIME_NONE};
+	int rc;
+	if ((rc = rd_num(&r, "decay_rate", 0, 1, &out->decay_rate)) < 0 ||
+	    (rc = rd_num(&r, "prune_threshold", 0, 1, &out->prune_threshold)) < 0 ||
+	    (rc = rd_num(&r, "min_age_days", 0, INFINITY, &out->min_age_days)) < 0 ||
+	    (rc = rd_bool(&r, "prune_orphans", &out->prune_orphans)) < 0 ||
+	    (rc = rd_time(&r, "reference_time", true, &out->reference_time)) < 0 ||
+	    (rc = rd_bool(&r, "dry_run", &out->dry_run)) < 0)
+		return rc;
+	return 0;
+}
+
+int nm_archive_req_decode(const json_t *obj, nm_archive_req_t *out, nm_err_t *err)
+{
+	rd_t r = {obj, "", err};
+	*out = (nm_archive_req_t){.older_than_days = 90, .reference_time = NM_TIME_NONE};
+	int rc;
+	if ((rc = rd_int(&r, "older_than_days", 1, 1000000, &out->older_than_days)) < 0 ||
+	    (rc = rd_time(&r, "reference_time", true, &out->reference_time)) < 0 ||
+	    (rc = rd_bool(&r, "dry_run", &out->dry_run)) < 0)
+		return rc;
+	return 0;
+}
+
+int nm_restore_req_decode(const json_t *obj, nm_restore_req_t *out, nm_err_t *err)
+{
+	rd_t r = {obj, "", err};
+	memset(out, 0, sizeof *out);
+	int rc, given;
+	if ((given = rd_strset(&r, "fiber_ids", false, true, &out->fiber_ids)) < 0 ||
+	    (rc = rd_bool(&r, "all", &out->all)) < 0)
+		return given < 0 ? given : rc;
+	if (out->all && out->fiber_ids.n)
+		return bad(&r, NM_ST_INVALID, "fiber_ids", "give either fiber_ids or all: true, not both");
+	if (!out->all && !out->fiber_ids.n)
+		return bad(&r, NM_ST_INVALID, "fiber_ids", "field required (a non-empty array), or all: true");
+	return 0;
+}
+
+int nm_backup_req_decode(const json_t *obj, char **path, nm_err_t *err)
+{
+	rd_t r = {obj, "", err};
+	*path = NULL;
+	int rc = rd_text(&r, "path", false, true, 1, 255, path);
+	if (rc <= 0 || !*path)
+		return rc < 0 ? rc : 0;
+	if (strchr(*path, '/') || strcmp(*path, ".") == 0 || strcmp(*path, "..") == 0 || (*path)[0] == '.')
+		return bad(&r, NM_ST_INVALID, "path", "must be a file name inside the backup directory"
+		           " (no '/', not starting with '.')");
+	return 0;
+}

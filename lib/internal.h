@@ -89,6 +89,14 @@ struct nm_backend {
 	int (*fiber_nearest)(nm_tx_t *, int64_t, int64_t, int64_t, nm_fiber_cb, void *, nm_err_t *);
 	int (*fiber_search)(nm_tx_t *, const nm_strv_t *, int64_t, nm_fiber_score_cb, void *, nm_err_t *);
 	int64_t (*size_bytes)(nm_tx_t *);
+	/* lifecycle (store.h "lifecycle") */
+	int (*decay_scan)(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
+	int (*decay_set)(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
+	int (*orphan_scan)(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+	int (*kv_put)(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
+	int (*kv_get)(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
+	int (*kv_del)(nm_tx_t *, const char *, nm_err_t *);
+	int (*kv_scan)(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
 };
 
 /*

@@ -16,6 +16,9 @@
  *      for case-insensitive exact matches; time_spans, the interval each
  *      time neuron denotes; fibers by time_start; fiber_fts, a BM25 index
  *      over each fiber's memory text; all back-filled
+ *   4  lifecycle: decayed_at on neuron states and synapses (idempotent
+ *      decay, ENGINE.md §6.4); kv, an ordered key → blob table holding the
+ *      fiber archive (archive.c)
  * Catalog database:
  *   1  brains
  *
@@ -92,6 +95,10 @@ static const char *const brain_steps[NM_SCHEMA_BRAIN_VERSION] = {
 	"INSERT INTO fiber_fts(rowid, text) SELECT f.seq, coalesce(nullif(f.summary, ''), n.content)"
 	" FROM fibers f LEFT JOIN neurons n ON n.id = f.anchor_id"
 	" WHERE coalesce(nullif(f.summary, ''), n.content) IS NOT NULL;",
+	/* 4 */
+	"ALTER TABLE neuron_states ADD COLUMN decayed_at INTEGER;"
+	"ALTER TABLE synapses ADD COLUMN decayed_at INTEGER;"
+	"CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 static const char *const catalog_steps[NM_SCHEMA_CATALOG_VERSION] = {
@@ -136,6 +143,13 @@ static void fn_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	                                          (size_t)sqlite3_value_bytes(argv[0])));
 }
 
+/* nm_id_hash(text): the 64-bit hash fiber_neurons keys neuron ids by. */
+static void fn_id_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	sqlite3_result_int64(ctx, s ? (int64_t)nm_hash64(s, (size_t)sqlite3_value_bytes(argv[0])) : 0);
+}
+
 /* nm_iso_us(text): an ISO datetime as µs since the epoch, or NULL. */
 static void fn_iso_us(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -152,7 +166,8 @@ int nm__sq_register_functions(sqlite3 *db)
 	static const struct {
 		const char *name;
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
-	} fns[] = {{"nm_lower", fn_lower}, {"nm_key", fn_key}, {"nm_key_hash", fn_key_hash}, {"nm_iso_us", fn_iso_us}};
+	} fns[] = {{"nm_lower", fn_lower}, {"nm_key", fn_key}, {"nm_key_hash", fn_key_hash}, {"nm_iso_us", fn_iso_us},
+	         {"nm_id_hash", fn_id_hash}};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
 		int rc = sqlite3_create_function_v2(db, fns[i].name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 		                                    fns[i].fn, NULL, NULL, NULL);

@@ -250,4 +250,45 @@ int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts,
 /* Bytes the brain's storage takes (0 for the memory backend). */
 int64_t nm_tx_size_bytes(nm_tx_t *tx);
 
+/* ---- lifecycle (lifecycle.h): cursors over states and synapses ---- */
+
+/* What decay sees of a neuron state or a synapse: its row position
+ * (creation order; the cursor), id, level or weight, and its clocks.
+ * decayed_at is the reference time of the last decay that changed it
+ * (ENGINE.md §6.4), kept by the store and not part of the wire objects. */
+typedef enum { NM_DECAY_NEURONS, NM_DECAY_SYNAPSES } nm_decay_kind_t;
+typedef struct nm_decay_row {
+	int64_t seq;
+	const char *id;
+	double value;
+	int64_t last_activated, decayed_at, created_at; /* NM_TIME_NONE = null */
+} nm_decay_row_t;
+typedef int (*nm_decay_cb)(void *arg, const nm_decay_row_t *row);
+typedef int (*nm_orphan_cb)(void *arg, int64_t seq, const char *id);
+
+/* Rows with seq > after, in seq order, at most limit. */
+int nm_tx_decay_scan(nm_tx_t *tx, nm_decay_kind_t kind, int64_t after, int64_t limit, nm_decay_cb cb, void *arg,
+                     nm_err_t *err);
+/* Set a row's level/weight; decayed_at NM_TIME_NONE leaves it as it is. */
+int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, double value, int64_t decayed_at,
+                    nm_err_t *err);
+/* Neurons with seq > after that no synapse touches and no fiber holds, in
+ * seq order, at most limit. */
+int nm_tx_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb cb, void *arg, nm_err_t *err);
+
+/* ---- kv: an ordered map from text keys to byte values inside a brain,
+ * for lib modules that keep records of their own (the fiber archive).
+ * Keys are 1..255 bytes without NUL, ordered bytewise; part of the
+ * brain's transactions like everything else. ---- */
+
+int nm_tx_kv_put(nm_tx_t *tx, const char *key, const void *val, size_t len, nm_err_t *err);
+/* 1 with an owned copy in *val and *len (NUL-terminated) when present, 0 when not. */
+int nm_tx_kv_get(nm_tx_t *tx, const char *key, char **val, size_t *len, nm_err_t *err);
+/* 1 when a value was removed, 0 when there was none. */
+int nm_tx_kv_del(nm_tx_t *tx, const char *key, nm_err_t *err);
+/* Keys that start with prefix and sort after `after` (NULL: from the
+ * first), in key order. */
+typedef int (*nm_kv_cb)(void *arg, const char *key, const char *val, size_t len);
+int nm_tx_kv_scan(nm_tx_t *tx, const char *prefix, const char *after, nm_kv_cb cb, void *arg, nm_err_t *err);
+
 #endif

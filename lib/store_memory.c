@@ -63,6 +63,7 @@ static mobj_t *obj_dup(int coll, const mobj_t *o)
 	mobj_t *c = nm_xcalloc(1, sizeof *c);
 	c->slot = o->slot;
 	c->seq = o->seq;
+	c->decayed_at = o->decayed_at;
 	switch (coll) {
 	case K_NEURON:
 		nm_neuron_copy(&c->nr.n, &o->nr.n);
@@ -78,7 +79,8 @@ static mobj_t *obj_dup(int coll, const mobj_t *o)
 	case K_SYNAPSE: nm_synapse_copy(&c->syn, &o->syn); break;
 	case K_FIBER: nm_fiber_copy(&c->fib, &o->fib); break;
 	default:
-		c->blob.json = nm_xstrdup(o->blob.json);
+		c->blob.json = nm_xstrndup(o->blob.json, o->blob.len);
+		c->blob.len = o->blob.len;
 		c->blob.mtype = o->blob.mtype;
 		break;
 	}
@@ -114,7 +116,7 @@ mobj_t *nm__mem_get(mbrain_t *mb, int coll, const char *id)
 	return nm_hmap_get(&mb->coll[coll].by_id, id, strlen(id));
 }
 
-static void coll_insert(mbrain_t *mb, int coll, mobj_t *o)
+void nm__mem_insert(mbrain_t *mb, int coll, mobj_t *o)
 {
 	mcoll_t *c = &mb->coll[coll];
 	if (c->n == c->cap) {
@@ -123,13 +125,14 @@ static void coll_insert(mbrain_t *mb, int coll, mobj_t *o)
 	}
 	o->slot = c->n;
 	o->seq = mb->next_seq++;
+	o->decayed_at = NM_TIME_NONE;
 	c->slots[c->n++] = o;
 	c->live++;
 	nm_hmap_put(&c->by_id, o->key, strlen(o->key), o);
 	undo_push(mb, (undo_t){U_INSERT, coll, o, NULL, NULL});
 }
 
-static void coll_remove(mbrain_t *mb, int coll, mobj_t *o)
+void nm__mem_remove(mbrain_t *mb, int coll, mobj_t *o)
 {
 	mcoll_t *c = &mb->coll[coll];
 	c->slots[o->slot] = NULL;
@@ -139,7 +142,7 @@ static void coll_remove(mbrain_t *mb, int coll, mobj_t *o)
 }
 
 /* Record o's current contents before the caller changes them. */
-static void coll_will_update(mbrain_t *mb, int coll, mobj_t *o)
+void nm__mem_will_update(mbrain_t *mb, int coll, mobj_t *o)
 {
 	undo_push(mb, (undo_t){U_UPDATE, coll, o, obj_dup(coll, o), NULL});
 }
@@ -371,7 +374,7 @@ static int mem_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	neuron_fill(o, n);
 	o->nr.state = (nm_state_t){.neuron_id = nm_xstrdup(n->id), .last_activated = NM_TIME_NONE,
 		.decay_rate = NM_STATE_DEFAULT_DECAY, .created_at = nm_time_now()};
-	coll_insert(mb, K_NEURON, o);
+	nm__mem_insert(mb, K_NEURON, o);
 	return 0;
 }
 
@@ -390,7 +393,7 @@ static int mem_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	mobj_t *o = nm__mem_get(mb, K_NEURON, n->id);
 	if (!o)
 		return nm__not_found(err, "Neuron", n->id);
-	coll_will_update(mb, K_NEURON, o);
+	nm__mem_will_update(mb, K_NEURON, o);
 	nm_neuron_clear(&o->nr.n);
 	free(o->nr.lower);
 	free(o->nr.key);
@@ -413,11 +416,11 @@ static int mem_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	for (size_t i = 0; i < c->n; i++) {
 		mobj_t *s = c->slots[i];
 		if (s && (strcmp(s->syn.source_id, id) == 0 || strcmp(s->syn.target_id, id) == 0)) {
-			coll_remove(mb, K_SYNAPSE, s);
+			nm__mem_remove(mb, K_SYNAPSE, s);
 			tx->rows++;
 		}
 	}
-	coll_remove(mb, K_NEURON, o);
+	nm__mem_remove(mb, K_NEURON, o);
 	return 0;
 }
 
@@ -488,7 +491,7 @@ static int mem_state_put(nm_tx_t *tx, const nm_state_t *s, nm_err_t *err)
 	mobj_t *o = nm__mem_get(mb, K_NEURON, s->neuron_id);
 	if (!o)
 		return nm__not_found(err, "Neuron", s->neuron_id);
-	coll_will_update(mb, K_NEURON, o);
+	nm__mem_will_update(mb, K_NEURON, o);
 	char *nid = o->nr.state.neuron_id;
 	o->nr.state = *s;
 	o->nr.state.neuron_id = nid;
@@ -517,7 +520,7 @@ static int mem_synapse_add(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(s->id);
 	nm_synapse_copy(&o->syn, s);
-	coll_insert(mb, K_SYNAPSE, o);
+	nm__mem_insert(mb, K_SYNAPSE, o);
 	return 0;
 }
 
@@ -539,7 +542,7 @@ static int mem_synapse_update(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 	int rc = endpoints_exist(mb, s, err);
 	if (rc < 0)
 		return rc;
-	coll_will_update(mb, K_SYNAPSE, o);
+	nm__mem_will_update(mb, K_SYNAPSE, o);
 	nm_synapse_clear(&o->syn);
 	nm_synapse_copy(&o->syn, s);
 	return 0;
@@ -551,7 +554,7 @@ static int mem_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	mobj_t *o = nm__mem_get(mb, K_SYNAPSE, id);
 	if (!o)
 		return nm__not_found(err, "Synapse", id);
-	coll_remove(mb, K_SYNAPSE, o);
+	nm__mem_remove(mb, K_SYNAPSE, o);
 	return 0;
 }
 
@@ -599,7 +602,7 @@ static int mem_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(f->id);
 	nm_fiber_copy(&o->fib, f);
-	coll_insert(mb, K_FIBER, o);
+	nm__mem_insert(mb, K_FIBER, o);
 	return 0;
 }
 
@@ -618,7 +621,7 @@ static int mem_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	mobj_t *o = nm__mem_get(mb, K_FIBER, f->id);
 	if (!o)
 		return nm__not_found(err, "Fiber", f->id);
-	coll_will_update(mb, K_FIBER, o);
+	nm__mem_will_update(mb, K_FIBER, o);
 	nm_fiber_clear(&o->fib);
 	nm_fiber_copy(&o->fib, f);
 	return 0;
@@ -632,10 +635,10 @@ static int mem_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 		return nm__not_found(err, "Fiber", id);
 	mobj_t *tm = nm__mem_get(mb, K_TYPED, id);
 	if (tm) {
-		coll_remove(mb, K_TYPED, tm);
+		nm__mem_remove(mb, K_TYPED, tm);
 		tx->rows++;
 	}
-	coll_remove(mb, K_FIBER, o);
+	nm__mem_remove(mb, K_FIBER, o);
 	return 0;
 }
 
@@ -670,19 +673,20 @@ static int mem_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb c
 
 /* ---- typed memories, projects, meta, stats ---- */
 
-static int blob_put(nm_tx_t *tx, int coll, const char *key, int mtype, const char *json)
+int nm__mem_blob_put(nm_tx_t *tx, int coll, const char *key, int mtype, const char *data, size_t len)
 {
 	mbrain_t *mb = MB(tx);
 	mobj_t *o = nm__mem_get(mb, coll, key);
 	if (o) {
-		coll_will_update(mb, coll, o);
+		nm__mem_will_update(mb, coll, o);
 		free(o->blob.json);
 	} else {
 		o = nm_xcalloc(1, sizeof *o);
 		o->key = nm_xstrdup(key);
-		coll_insert(mb, coll, o);
+		nm__mem_insert(mb, coll, o);
 	}
-	o->blob.json = nm_xstrdup(json);
+	o->blob.json = nm_xstrndup(data, len);
+	o->blob.len = len;
 	o->blob.mtype = mtype;
 	return 0;
 }
@@ -703,7 +707,7 @@ static int blob_scan(nm_tx_t *tx, int coll, nm_blob_cb cb, void *arg)
 static int mem_typed_memory_put(nm_tx_t *tx, const char *fiber_id, nm_memory_type_t type, const char *json,
                                 nm_err_t *err)
 {
-	return blob_put(tx, K_TYPED, fiber_id, (int)type, json);
+	return nm__mem_blob_put(tx, K_TYPED, fiber_id, (int)type, json, strlen(json));
 }
 
 static int mem_typed_memory_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err)
@@ -723,7 +727,7 @@ static int mem_typed_memory_counts(nm_tx_t *tx, int64_t *counts, nm_err_t *err)
 
 static int mem_project_put(nm_tx_t *tx, const char *id, const char *json, nm_err_t *err)
 {
-	return blob_put(tx, K_PROJECT, id, 0, json);
+	return nm__mem_blob_put(tx, K_PROJECT, id, 0, json, strlen(json));
 }
 
 static int mem_project_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err)
@@ -825,4 +829,11 @@ const nm_backend_t nm__backend_memory = {
 	.time_spans = nm__mem_time_spans,
 	.fiber_nearest = nm__mem_fiber_nearest,
 	.fiber_search = nm__mem_fiber_search,
+	.decay_scan = nm__mem_decay_scan,
+	.decay_set = nm__mem_decay_set,
+	.orphan_scan = nm__mem_orphan_scan,
+	.kv_put = nm__mem_kv_put,
+	.kv_get = nm__mem_kv_get,
+	.kv_del = nm__mem_kv_del,
+	.kv_scan = nm__mem_kv_scan,
 };

@@ -8,13 +8,14 @@
 
 #include "internal.h"
 
-enum { K_NEURON, K_SYNAPSE, K_FIBER, K_TYPED, K_PROJECT, K__COUNT };
+enum { K_NEURON, K_SYNAPSE, K_FIBER, K_TYPED, K_PROJECT, K_KV, K__COUNT };
 
 /* One stored object. Which union member is used follows the collection. */
 typedef struct mobj {
 	size_t slot;
 	int64_t seq;                  /* creation sequence, for ordering ties */
 	char *key;                    /* id (owned) */
+	int64_t decayed_at;           /* neurons (their state) and synapses: last decay, or NM_TIME_NONE */
 	union {
 		struct {
 			nm_neuron_t n;
@@ -28,7 +29,8 @@ typedef struct mobj {
 		nm_synapse_t syn;
 		nm_fiber_t fib;
 		struct {
-			char *json;
+			char *json;           /* typed memories, projects: JSON text; kv: the value bytes (NUL after) */
+			size_t len;
 			int mtype;            /* typed memories: nm_memory_type_t */
 		} blob;
 	};
@@ -71,6 +73,23 @@ typedef struct mtx {
 
 /* The object with this id in a collection, or NULL. */
 mobj_t *nm__mem_get(mbrain_t *mb, int coll, const char *id);
+/* Changes through the undo log (store_memory.c): insert appends o (its
+ * key set) in creation order; remove unlinks o; will_update records o's
+ * contents before the caller changes them in place. */
+void nm__mem_insert(mbrain_t *mb, int coll, mobj_t *o);
+void nm__mem_remove(mbrain_t *mb, int coll, mobj_t *o);
+void nm__mem_will_update(mbrain_t *mb, int coll, mobj_t *o);
+/* Insert or replace a keyed blob (typed memories, projects, kv). */
+int nm__mem_blob_put(nm_tx_t *tx, int coll, const char *key, int mtype, const char *data, size_t len);
+
+/* Lifecycle cursors and kv (store_memory_lifecycle.c). */
+int nm__mem_decay_scan(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
+int nm__mem_decay_set(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
+int nm__mem_orphan_scan(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+int nm__mem_kv_put(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
+int nm__mem_kv_get(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
+int nm__mem_kv_del(nm_tx_t *, const char *, nm_err_t *);
+int nm__mem_kv_scan(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
 
 /* Engine look-ups (store_memory_lookup.c): linear scans. */
 int nm__mem_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_neuron_cb cb, void *arg,

@@ -254,3 +254,49 @@ int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_
 {
 	return tx->be->fiber_search(tx, terms, k, cb, arg, err);
 }
+
+int nm_tx_decay_scan(nm_tx_t *tx, nm_decay_kind_t kind, int64_t after, int64_t limit, nm_decay_cb cb, void *arg,
+                     nm_err_t *err)
+{
+	return tx->be->decay_scan(tx, kind, after, limit, cb, arg, err);
+}
+
+int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, double value, int64_t decayed_at,
+                    nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	int rc = tx->be->decay_set(tx, kind, seq, value, decayed_at, err);
+	if (rc == 0)
+		tx->rows++;
+	return rc;
+}
+
+int nm_tx_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->orphan_scan(tx, after, limit, cb, arg, err);
+}
+
+int nm_tx_kv_put(nm_tx_t *tx, const char *key, const void *val, size_t len, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	return tx->be->kv_put(tx, key, val, len, err);
+}
+
+int nm_tx_kv_get(nm_tx_t *tx, const char *key, char **val, size_t *len, nm_err_t *err)
+{
+	return tx->be->kv_get(tx, key, val, len, err);
+}
+
+int nm_tx_kv_del(nm_tx_t *tx, const char *key, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	return tx->be->kv_del(tx, key, err);
+}
+
+int nm_tx_kv_scan(nm_tx_t *tx, const char *prefix, const char *after, nm_kv_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->kv_scan(tx, prefix, after, cb, arg, err);
+}

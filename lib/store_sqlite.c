@@ -123,6 +123,23 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_PROJ_UPDATE] = "UPDATE projects SET json = ?3 WHERE id = ?1",
 	[SQ_PROJ_INSERT] = "INSERT INTO projects (id, json) VALUES (?1, ?3)",
 	[SQ_PROJ_SCAN] = "SELECT id, json FROM projects ORDER BY seq",
+	[SQ_DECAY_SCAN_N] = "SELECT s.seq, n.id, s.activation, s.last_activated, s.decayed_at, s.created_at"
+	                    " FROM neuron_states s JOIN neurons n ON n.seq = s.seq WHERE s.seq > ?1 ORDER BY s.seq"
+	                    " LIMIT ?2",
+	[SQ_DECAY_SCAN_S] = "SELECT seq, id, weight, last_activated, decayed_at, created_at FROM synapses"
+	                    " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[SQ_DECAY_SET_N] = "UPDATE neuron_states SET activation = ?2, decayed_at = coalesce(?3, decayed_at)"
+	                   " WHERE seq = ?1",
+	[SQ_DECAY_SET_S] = "UPDATE synapses SET weight = ?2, decayed_at = coalesce(?3, decayed_at) WHERE seq = ?1",
+	[SQ_ORPHAN_SCAN] = "SELECT n.seq, n.id FROM neurons n WHERE n.seq > ?1"
+	                   " AND NOT EXISTS (SELECT 1 FROM synapses WHERE source = n.seq)"
+	                   " AND NOT EXISTS (SELECT 1 FROM synapses WHERE target = n.seq)"
+	                   " AND NOT EXISTS (SELECT 1 FROM fiber_neurons WHERE nhash = nm_id_hash(n.id))"
+	                   " ORDER BY n.seq LIMIT ?2",
+	[SQ_KV_PUT] = "INSERT OR REPLACE INTO kv (key, value) VALUES (?1, ?2)",
+	[SQ_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+	[SQ_KV_DEL] = "DELETE FROM kv WHERE key = ?1",
+	[SQ_KV_SCAN] = "SELECT key, value FROM kv WHERE key >= ?1 AND key > ?2 ORDER BY key",
 };
 
 /* ---- statement helpers (store_sqlite.h) ---- */
@@ -914,4 +931,11 @@ const nm_backend_t nm__backend_sqlite = {
 	.time_spans = nm__sq_time_spans,
 	.fiber_nearest = nm__sq_fiber_nearest,
 	.fiber_search = nm__sq_fiber_search,
+	.decay_scan = nm__sq_decay_scan,
+	.decay_set = nm__sq_decay_set,
+	.orphan_scan = nm__sq_orphan_scan,
+	.kv_put = nm__sq_kv_put,
+	.kv_get = nm__sq_kv_get,
+	.kv_del = nm__sq_kv_del,
+	.kv_scan = nm__sq_kv_scan,
 };

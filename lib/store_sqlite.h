@@ -23,6 +23,8 @@ typedef enum {
 	SQ_FN_INSERT, SQ_FN_DELETE, SQ_FT_INSERT, SQ_FT_DELETE, SQ_FTIME_INSERT, SQ_FTIME_DELETE,
 	SQ_TM_UPDATE, SQ_TM_INSERT, SQ_TM_DELETE, SQ_TM_SCAN, SQ_TM_COUNTS, SQ_PROJ_UPDATE, SQ_PROJ_INSERT,
 	SQ_PROJ_SCAN,
+	SQ_DECAY_SCAN_N, SQ_DECAY_SCAN_S, SQ_DECAY_SET_N, SQ_DECAY_SET_S, SQ_ORPHAN_SCAN,
+	SQ_KV_PUT, SQ_KV_GET, SQ_KV_DEL, SQ_KV_SCAN,
 	SQ__COUNT
 } sq_id_t;
 
@@ -89,14 +91,23 @@ int nm__sq_fiber_text(sconn_t *c, int64_t seq, const nm_fiber_t *f, bool replace
 /* Look up a neuron's row number; 0 when absent, < 0 on error. */
 int64_t nm__sq_neuron_seq(sconn_t *c, const char *id, nm_err_t *err);
 
+/* Lifecycle and kv operations (store_sqlite_lifecycle.c). */
+int nm__sq_decay_scan(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
+int nm__sq_decay_set(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
+int nm__sq_orphan_scan(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+int nm__sq_kv_put(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
+int nm__sq_kv_get(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
+int nm__sq_kv_del(nm_tx_t *, const char *, nm_err_t *);
+int nm__sq_kv_scan(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
+
 /* Schema (schema.c): bring a database up to the current version. */
 int nm__schema_catalog(sqlite3 *db, nm_err_t *err);
 int nm__schema_brain(sqlite3 *db, nm_err_t *err);
 /* Versions, exposed for tests of the migration path. */
-#define NM_SCHEMA_BRAIN_VERSION 3
+#define NM_SCHEMA_BRAIN_VERSION 4
 #define NM_SCHEMA_CATALOG_VERSION 1
 /* Register the SQL functions nm_lower(), nm_key(), nm_key_hash(),
- * nm_iso_us() on a connection. */
+ * nm_iso_us(), nm_id_hash() on a connection. */
 int nm__sq_register_functions(sqlite3 *db);
 /* The matching key of a text and its stored hash (schema v3 lhash). */
 char *nm__sq_key(const char *s, size_t n, size_t *outlen);

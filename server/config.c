@@ -5,7 +5,7 @@
  * help text; conf/nmemd.conf documents the same names. Values are parsed
  * strictly: an unknown key or a malformed value stops start-up with a
  * message naming the line. Sizes take an optional K/M/G (KiB/MiB/GiB)
- * suffix; durations an optional ms/s/m suffix (seconds by default);
+ * suffix; durations an optional ms/s/m/h suffix (seconds by default);
  * booleans on/off, true/false, yes/no, 1/0. Single-threaded (start-up).
  */
 #include "internal.h"
@@ -39,7 +39,14 @@ static const opt_t opts[] = {
 	{"limits.max_body_bytes", T_SIZE, O(max_body), "64M", "request body limit (413 beyond)"},
 	{"limits.max_content_bytes", T_SIZE, O(max_content), "1M", "neuron content limit (413 beyond)"},
 	{"limits.max_batch_bytes", T_SIZE, O(max_batch), "16M", "body limit of POST /memory/encode/batch"},
-	{"import.max_bytes", T_SIZE, O(max_import), "256M", "body limit of brain import"},
+	{"import.max_bytes", T_SIZE, O(max_import), "256M", "body limit of a JSON brain import"},
+	{"import.max_ndjson_bytes", T_SIZE, O(max_ndjson), "4G", "body limit of an NDJSON brain import"},
+	{"jobs.workers", T_INT, O(jobs_workers), "2",
+	 "threads for long jobs (exports, imports, decay, archive, backup); they never hold up requests"},
+	{"jobs.keep", T_SECS, O(jobs_keep), "1h", "how long GET /jobs/{id} still knows a finished job"},
+	{"backup.dir", T_STR, O(backup_dir), "", "directory for POST /brain/{id}/backup (empty: <data_dir>/backups)"},
+	{"decay_interval", T_SECS, O(decay_interval), "0",
+	 "run decay over every brain, one at a time, this often (0 = off, e.g. 24h)"},
 	{"limits.max_header_bytes", T_SIZE, O(max_header), "16K", "request line + headers limit (431 beyond)"},
 	{"limits.max_json_depth", T_INT, O(max_json_depth), "64", "deepest JSON nesting accepted (422 beyond)"},
 	{"limits.max_connections", T_INT, O(max_conns), "1024", "open connections (more are answered 503)"},
@@ -106,6 +113,8 @@ static int parse_secs(const char *v, double *out)
 		d /= 1000;
 	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
 		d *= 60;
+	else if (strcmp(end, "h") == 0)
+		d *= 3600;
 	else if (*end && strcmp(end, "s") != 0)
 		return -1;
 	*out = d;

@@ -206,7 +206,7 @@ void srv_dispatch(srv_conn_t *c)
 		run_here(c, job);
 		return;
 	}
-	if (srv_pool_submit(ctx->pool, job) < 0) {
+	if (srv_pool_submit(rt->flags & SRV_R_LONG ? ctx->lpool : ctx->pool, job) < 0) {
 		job->conn = NULL;
 		srv_job_free(job);
 		srv_conn_error(c, 503, "server busy: job queue full", "Retry-After: 1\r\n");

@@ -39,7 +39,12 @@ typedef struct srv_config {
 	int64_t max_content;          /* limits.max_content_bytes */
 	int64_t max_batch;            /* limits.max_batch_bytes */
 	char *engine_mode;            /* engine.default_mode: fixed or compat */
-	int64_t max_import;           /* import.max_bytes */
+	int64_t max_import;           /* import.max_bytes (JSON) */
+	int64_t max_ndjson;           /* import.max_ndjson_bytes */
+	int jobs_workers;             /* threads for long jobs: exports, imports, lifecycle */
+	double jobs_keep;             /* seconds a finished job stays visible */
+	char *backup_dir;             /* "" = <data_dir>/backups */
+	double decay_interval;        /* seconds between scheduled decay runs; 0 = off */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;
 	int max_conns;
@@ -107,6 +112,7 @@ void srv_log_access(const char *reqid, const char *method, const char *path, siz
 
 typedef struct srv_pool srv_pool_t;
 typedef struct srv_conn srv_conn_t;
+typedef struct srv_tasks srv_tasks_t;
 
 typedef struct srv_ctx {
 	srv_config_t cfg;
@@ -116,7 +122,11 @@ typedef struct srv_ctx {
 	uv_timer_t drain_timer;       /* shutdown deadline */
 	uv_timer_t tick;              /* 100 ms: clock cache, log flush, drain check */
 	nm_store_t *store;
-	srv_pool_t *pool;
+	srv_pool_t *pool;             /* request workers */
+	srv_pool_t *lpool;            /* long jobs: exports, imports, lifecycle (jobs.workers) */
+	srv_tasks_t *tasks;           /* lifecycle jobs (tasks.c) */
+	uv_timer_t decay_timer;       /* scheduled decay (decay_interval) */
+	atomic_bool stopping;         /* shutting_down, for other threads */
 	srv_keys_t *keys;             /* loop thread */
 	srv_metrics_t *metrics;       /* loop thread */
 	bool cors_any;                /* allow every origin */
@@ -149,6 +159,7 @@ enum {
 	SRV_R_IMPORT = 1u << 5,       /* import body limit; the brain may not exist yet */
 	SRV_R_METRICS = 1u << 6,      /* public unless metrics.require_auth */
 	SRV_R_BATCH = 1u << 7,        /* batch body limit */
+	SRV_R_LONG = 1u << 8,         /* runs on the long-job pool */
 };
 
 typedef struct srv_route {
@@ -231,6 +242,35 @@ int srv_pool_workers(srv_pool_t *p);
 void srv_job_finish(srv_job_t *job);
 void srv_job_free(srv_job_t *job);
 
+/* ---- lifecycle jobs (tasks.c) ---- */
+
+typedef struct srv_task srv_task_t;
+typedef void (*srv_task_fn)(srv_task_t *t, void *arg);
+
+srv_tasks_t *srv_tasks_new(void);
+void srv_tasks_free(srv_tasks_t *r);
+/* Register a `kind` job on brain b and queue fn(t, arg) on the long-job
+ * pool; arg is the job's (freed with arg_free when the job goes). 0 with
+ * the new id; -409 with the id of the job b is already running; -503 when
+ * the long-job queue is full (arg freed in both cases). */
+int srv_task_start(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, srv_task_fn fn, void *arg,
+                   void (*arg_free)(void *), char id[37]);
+/* Register a job on b that the calling thread runs itself (already
+ * "running"); NULL with the running job's id when b runs one. */
+srv_task_t *srv_task_begin(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, char id[37]);
+/* For the running job (its thread). */
+nm_brain_t *srv_task_brain(srv_task_t *t);
+const char *srv_task_id(srv_task_t *t);
+void srv_task_progress(srv_task_t *t, int64_t done, int64_t total);
+bool srv_task_stopping(srv_task_t *t);
+/* The end: report (JSON text, taken) or error. Exactly once. */
+void srv_task_end(srv_task_t *t, char *report, const char *error);
+/* GET /jobs/{id}: write the job to w, or -404/-403 with a detail. */
+int srv_task_describe(srv_ctx_t *ctx, const char *id, const srv_principal_t *who, nm_jw_t *w, char *detail,
+                      size_t dlen);
+/* Scheduled decay (decay_interval): start the timer (loop thread). */
+void srv_decay_schedule(srv_ctx_t *ctx);
+
 /* ---- connections (conn.c) ---- */
 
 int srv_listen(srv_ctx_t *ctx, char *msg, size_t msglen);
@@ -276,6 +316,11 @@ srv_job_t *srv_write_job(nm_write_t *w);
 /* Parse the body as one JSON object (422 on failure, nesting limit
  * enforced). Returns an owned reference or NULL after answering. */
 json_t *srv_job_body(srv_job_t *job);
+/* The same, but an empty body is an empty object (all-optional bodies). */
+json_t *srv_job_body_opt(srv_job_t *job);
+/* The engine as the job's brain is configured (mode: the brain's, else
+ * the daemon's default). */
+void srv_job_engine(srv_job_t *job, nm_engine_t *eng);
 /* Options for decoding request objects. */
 void srv_decode_opts(srv_job_t *job, nm_decode_mode_t mode, nm_decode_opts_t *opts);
 
@@ -327,6 +372,12 @@ void srv_h_fiber_create(srv_job_t *job);
 void srv_h_fiber_get(srv_job_t *job);
 void srv_h_fiber_update(srv_job_t *job);
 void srv_h_fiber_delete(srv_job_t *job);
+
+void srv_h_decay(srv_job_t *job);
+void srv_h_archive(srv_job_t *job);
+void srv_h_archive_restore(srv_job_t *job);
+void srv_h_backup(srv_job_t *job);
+void srv_h_job_get(srv_job_t *job);
 
 void srv_h_encode(srv_job_t *job);
 void srv_h_encode_batch(srv_job_t *job);

@@ -188,6 +188,14 @@ static int check_config(srv_ctx_t *ctx)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		c->workers = n > 2 ? (int)n * 2 : 4;
 	}
+	if (c->jobs_workers < 1) {
+		fprintf(stderr, "nmemd: jobs.workers must be at least 1\n");
+		return -1;
+	}
+	if (!c->backup_dir || !*c->backup_dir) {
+		free(c->backup_dir);
+		c->backup_dir = nm_xasprintf("%s/backups", c->data_dir);
+	}
 	return 0;
 }
 
@@ -232,6 +240,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 	srv_log("%s received: draining %d request(s), %d connection(s)", signum == SIGINT ? "SIGINT" : "SIGTERM",
 	        ctx->in_flight, ctx->nconns);
 	ctx->shutting_down = true;
+	atomic_store(&ctx->stopping, true);
+	uv_timer_stop(&ctx->decay_timer);
 	srv_conns_shutdown(ctx);
 	uv_timer_start(&ctx->drain_timer, on_drain_timeout, (uint64_t)(ctx->cfg.t_drain * 1000), 0);
 	on_tick(&ctx->tick);
@@ -333,11 +343,14 @@ int main(int argc, char **argv)
 	ctx.metrics = srv_metrics_new();
 	ctx.reqid_prefix = (uint64_t)nm_time_now() & 0xffffffffu;
 	ctx.pool = srv_pool_new(&ctx, ctx.cfg.workers, ctx.cfg.queue_max);
+	ctx.lpool = srv_pool_new(&ctx, ctx.cfg.jobs_workers, ctx.cfg.queue_max);
+	ctx.tasks = srv_tasks_new();
 	if (srv_listen(&ctx, msg, sizeof msg)) {
 		fprintf(stderr, "nmemd: %s\n", msg);
 		code = 1;
 	} else {
 		start_handles(&ctx);
+		srv_decay_schedule(&ctx);
 		srv_log("nmemd %s listening on %s:%d (storage %s, data %s, %d workers)%s", NMEMD_VERSION, ctx.cfg.host,
 		        ctx.cfg.port, ctx.cfg.storage, ctx.cfg.data_dir, srv_pool_workers(ctx.pool),
 		        ctx.cfg.auth_enabled ? "" : " -- authentication is OFF: every client has full access");
@@ -346,7 +359,10 @@ int main(int argc, char **argv)
 		uv_run(ctx.loop, UV_RUN_DEFAULT);
 		srv_log("stopped accepting; closing storage");
 	}
+	atomic_store(&ctx.stopping, true);
+	srv_pool_free(ctx.lpool); /* long jobs stop at their next batch (ctx.stopping) */
 	srv_pool_free(ctx.pool);
+	srv_tasks_free(ctx.tasks);
 	nm_store_close(ctx.store);
 	uv_walk(ctx.loop, close_walk, NULL);
 	uv_run(ctx.loop, UV_RUN_DEFAULT);

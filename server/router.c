@@ -19,6 +19,7 @@
 #define H SRV_R_BRAIN_HEADER
 #define P SRV_R_BRAIN_PATH
 #define W SRV_R_WRITE
+#define L SRV_R_LONG
 static const srv_route_t routes[] = {
 	{HTTP_GET, "/health", srv_h_health, SRV_R_PUBLIC | SRV_R_LOOP},
 	{HTTP_GET, "/", srv_h_root, SRV_R_PUBLIC | SRV_R_LOOP},
@@ -32,6 +33,8 @@ static const srv_route_t routes[] = {
 	{HTTP_GET, "/brain/{brain_id}/stats", srv_h_brain_stats, P},
 	{HTTP_GET, "/brain/{brain_id}/export", srv_h_brain_export, P},
 	{HTTP_POST, "/brain/{brain_id}/import", srv_h_brain_import, SRV_R_IMPORT | W},
+	{HTTP_POST, "/brain/{brain_id}/decay", srv_h_decay, P | W | L},
+	{HTTP_GET, "/jobs/{job_id}", srv_h_job_get, SRV_R_LOOP},
 	{HTTP_POST, "/memory/encode", srv_h_encode, H | W},
 	{HTTP_POST, "/memory/encode/batch", srv_h_encode_batch, H | W | SRV_R_BATCH},
 	{HTTP_POST, "/memory/query", srv_h_query, H},
@@ -59,6 +62,7 @@ static const srv_route_t routes[] = {
 #undef H
 #undef P
 #undef W
+#undef L
 
 /* Does tmpl match the path? Captures decoded parameters into m. */
 static bool match_path(const char *tmpl, const char *path, size_t len, srv_match_t *m)

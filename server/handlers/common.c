@@ -63,6 +63,21 @@ json_t *srv_job_body(srv_job_t *job)
 	return v;
 }
 
+json_t *srv_job_body_opt(srv_job_t *job)
+{
+	return job->body_len ? srv_job_body(job) : json_object();
+}
+
+void srv_job_engine(srv_job_t *job, nm_engine_t *eng)
+{
+	nm_brain_rec_t rec;
+	nm_brain_rec_get(job->brain, &rec);
+	eng->config = rec.config;
+	eng->mode = rec.config.engine_mode >= 0 ? (nm_engine_mode_t)rec.config.engine_mode : job->ctx->engine_mode;
+	eng->env = &job->ctx->engine_env;
+	nm_brain_rec_clear(&rec);
+}
+
 void srv_decode_opts(srv_job_t *job, nm_decode_mode_t mode, nm_decode_opts_t *o)
 {
 	memset(o, 0, sizeof *o);

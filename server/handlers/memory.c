@@ -21,18 +21,6 @@
 
 #define BATCH_MAX 1000
 
-/* The engine as this brain is configured (mode: the brain's, else the
- * daemon's default). */
-static void engine_for(srv_job_t *job, nm_engine_t *eng)
-{
-	nm_brain_rec_t rec;
-	nm_brain_rec_get(job->brain, &rec);
-	eng->config = rec.config;
-	eng->mode = rec.config.engine_mode >= 0 ? (nm_engine_mode_t)rec.config.engine_mode : job->ctx->engine_mode;
-	eng->env = &job->ctx->engine_env;
-	nm_brain_rec_clear(&rec);
-}
-
 typedef struct encode_state {
 	nm_encode_req_t *reqs;
 	size_t n;
@@ -72,7 +60,7 @@ static int encode_apply(nm_tx_t *tx, nm_write_t *wr, nm_err_t *err)
 	srv_job_t *job = srv_write_job(wr);
 	encode_state_t *s = job->state;
 	nm_engine_t eng;
-	engine_for(job, &eng);
+	srv_job_engine(job, &eng);
 	for (size_t i = 0; i < s->n; i++) {
 		const nm_encode_req_t *r = &s->reqs[i];
 		nm_encode_in_t in = {r->content, r->content_len, r->timestamp, r->metadata, r->has_tags ? &r->tags : NULL};
@@ -314,7 +302,7 @@ void srv_h_query(srv_job_t *job)
 	int rc = nm_query_req_decode(body, &o, r, &err);
 	json_decref(body);
 	nm_engine_t eng;
-	engine_for(job, &eng);
+	srv_job_engine(job, &eng);
 	nm_query_out_t out = {0};
 	if (rc == 0 && (rc = run_query(job, &eng, &out, &err)) < 0)
 		nm_query_out_clear(&out);

@@ -1,0 +1,68 @@
+/*
+ * lifecycle.h — work on a whole brain that runs as a job: decay and
+ * pruning (ENGINE.md §6, decay.c), fiber archiving (archive.c) and online
+ * backup (backup.c).
+ *
+ * A run never holds the brain's writer for long: it works in batches, each
+ * batch one write through the brain's group-commit writer (store.h), so
+ * requests to the brain keep being served between batches, and a run that
+ * stops early (shutdown, error) leaves the brain as its last committed
+ * batch left it. Dry runs compute the same report in one read transaction
+ * and change nothing.
+ */
+#ifndef NM_LIFECYCLE_H
+#define NM_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "store.h"
+
+/* Progress of a run, reported after each batch (from the running thread). */
+typedef struct nm_progress {
+	void (*step)(void *arg, int64_t done, int64_t total);
+	bool (*stop)(void *arg);      /* polled between batches: true ends the run early */
+	void *arg;
+} nm_progress_t;
+
+/* ---- decay (decay.c) ---- */
+
+typedef struct nm_decay_opts {
+	double decay_rate;            /* per day */
+	double prune_threshold;
+	double min_age_days;
+	bool prune_orphans;
+	int64_t reference_time;       /* µs */
+	bool dry_run;
+	bool compat;                  /* upstream v0.5.0 arithmetic (ENGINE.md §6.2) */
+} nm_decay_opts_t;
+
+typedef struct nm_decay_report {
+	int64_t neurons_processed, neurons_decayed, neurons_pruned;
+	int64_t synapses_processed, synapses_decayed, synapses_pruned;
+	int64_t orphans_removed;
+	int64_t reference_time;
+	double duration_ms;
+	bool dry_run;
+	bool interrupted;             /* stopped early; committed batches stay */
+} nm_decay_report_t;
+
+/* Apply (or, dry, compute) decay over every neuron state and synapse of b.
+ *
+ * Default mode (ENGINE.md §6.4 with the D15–D17 fixes): a value decays by
+ * exp(−rate × days) where days run from the latest of last_activated and
+ * the previous decay (decayed_at), or from created_at when neither is set,
+ * so running decay twice at one reference time changes nothing the second
+ * time. Rows younger than min_age_days by that clock are left alone. A
+ * neuron level below the threshold goes to 0; a synapse weight below it is
+ * deleted; with prune_orphans, neurons no synapse touches and no fiber
+ * holds are then deleted (a dry run counts the orphans there are now).
+ * compat: upstream's arithmetic — only rows with last_activated decay,
+ * always from last_activated (repeated runs compound, D16), pruned
+ * synapses are counted and left as they were, nothing is deleted. */
+int nm_decay_run(nm_brain_t *b, const nm_decay_opts_t *o, const nm_progress_t *p, nm_decay_report_t *r,
+                 nm_err_t *err);
+void nm_jw_decay_report(nm_jw_t *w, const nm_decay_report_t *r);
+
+#endif

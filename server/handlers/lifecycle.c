@@ -1,0 +1,214 @@
+/*
+ * handlers/lifecycle.c — decay, archive, restore, backup and GET /jobs/{id}
+ * (PROTOCOL.md §6.6). The POST routes run on the long-job pool
+ * (SRV_R_LONG): a dry run is computed there and answered 200; otherwise
+ * the work is registered as a job (tasks.c), answered 202 at once, and
+ * runs on that pool in batches (lifecycle.h).
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "lifecycle.h"
+
+/* The reference time of a run: the body's, else the (test-hookable) clock. */
+static int64_t reference_time(srv_job_t *job, int64_t given)
+{
+	if (given != NM_TIME_NONE)
+		return given;
+	nm_engine_t eng;
+	srv_job_engine(job, &eng);
+	return nm_engine_now(&eng);
+}
+
+/* Answer a started job: 202 {"job_id", "kind", "state": "queued"}, or
+ * 409 naming the brain's running job, or 503. */
+static void answer_start(srv_job_t *job, const char *kind, srv_task_fn fn, void *arg, void (*arg_free)(void *))
+{
+	char id[37];
+	int rc = srv_task_start(job->ctx, job->brain, kind, fn, arg, arg_free, id);
+	if (rc == -409) {
+		srv_job_error(job, 409, "Brain %.255s is running job %s; one lifecycle job per brain at a time",
+		              nm_brain_id(job->brain), id);
+		return;
+	}
+	if (rc < 0) {
+		srv_job_error(job, 503, "server busy: long-job queue full");
+		return;
+	}
+	nm_jw_t w;
+	srv_job_json(job, 202, &w);
+	nm_jw_obj(&w);
+	nm_jw_key(&w, "job_id");
+	nm_jw_str(&w, id);
+	nm_jw_key(&w, "kind");
+	nm_jw_str(&w, kind);
+	nm_jw_key(&w, "state");
+	nm_jw_str(&w, "queued");
+	nm_jw_obj_end(&w);
+	srv_job_json_done(job, &w);
+}
+
+static void step(void *arg, int64_t done, int64_t total)
+{
+	srv_task_progress(arg, done, total);
+}
+
+static bool stop(void *arg)
+{
+	return srv_task_stopping(arg);
+}
+
+static nm_progress_t task_progress(srv_task_t *t)
+{
+	return (nm_progress_t){step, stop, t};
+}
+
+/* End a job with the report written by put (or the error). */
+static void end_task(srv_task_t *t, int rc, const nm_err_t *err, void (*put)(nm_jw_t *, const void *),
+                     const void *report)
+{
+	if (rc < 0) {
+		srv_task_end(t, NULL, err->status ? err->detail : "Internal error");
+		return;
+	}
+	nm_jw_t w;
+	nm_jw_init(&w);
+	put(&w, report);
+	srv_task_end(t, nm_buf_steal(&w.buf, NULL), NULL);
+	nm_jw_free(&w);
+}
+
+/* ---- decay ---- */
+
+static void put_decay(nm_jw_t *w, const void *r)
+{
+	nm_jw_decay_report(w, r);
+}
+
+static void decay_task(srv_task_t *t, void *arg)
+{
+	nm_progress_t p = task_progress(t);
+	nm_decay_report_t r;
+	nm_err_t err = {0};
+	int rc = nm_decay_run(srv_task_brain(t), arg, &p, &r, &err);
+	end_task(t, rc, &err, put_decay, &r);
+}
+
+void srv_h_decay(srv_job_t *job)
+{
+	nm_err_t err = {0};
+	nm_decay_req_t q;
+	json_t *body = srv_job_body_opt(job);
+	if (!body)
+		goto done;
+	if (nm_decay_req_decode(body, &q, &err) < 0) {
+		srv_job_errfrom(job, &err);
+		goto done;
+	}
+	nm_engine_t eng;
+	srv_job_engine(job, &eng);
+	nm_decay_opts_t *o = nm_xcalloc(1, sizeof *o);
+	*o = (nm_decay_opts_t){
+		.decay_rate = q.decay_rate >= 0 ? q.decay_rate : eng.config.decay_rate,
+		.prune_threshold = q.prune_threshold,
+		.min_age_days = q.min_age_days,
+		.prune_orphans = q.prune_orphans,
+		.reference_time = reference_time(job, q.reference_time),
+		.dry_run = q.dry_run,
+		.compat = eng.mode == NM_MODE_COMPAT,
+	};
+	if (!o->dry_run) {
+		answer_start(job, "decay", decay_task, o, free);
+		goto done;
+	}
+	nm_decay_report_t r;
+	if (nm_decay_run(job->brain, o, NULL, &r, &err) < 0) {
+		srv_job_errfrom(job, &err);
+	} else {
+		nm_jw_t w;
+		srv_job_json(job, 200, &w);
+		nm_jw_decay_report(&w, &r);
+		srv_job_json_done(job, &w);
+	}
+	free(o);
+done:
+	json_decref(body);
+	srv_job_finish(job);
+}
+
+/* ---- jobs ---- */
+
+void srv_h_job_get(srv_job_t *job)
+{
+	srv_principal_t who = {job->principal, job->admin};
+	char detail[160];
+	nm_jw_t w;
+	srv_job_json(job, 200, &w);
+	int rc = srv_task_describe(job->ctx, job->params[0], &who, &w, detail, sizeof detail);
+	srv_job_json_done(job, &w);
+	if (rc < 0)
+		srv_job_error(job, -rc, "%s", detail);
+}
+
+/* ---- scheduled decay (decay_interval) ---- */
+
+/* Decay each brain in turn with the route's defaults, as a job of its
+ * own (visible in GET /jobs/{id}); a brain busy with another job is
+ * skipped until the next round. Runs on the long-job pool. */
+static int decay_one(void *arg, nm_brain_t *b)
+{
+	srv_ctx_t *ctx = arg;
+	if (atomic_load(&ctx->stopping))
+		return 1;
+	char id[37];
+	srv_task_t *t = srv_task_begin(ctx, b, "decay", id);
+	if (!t) {
+		srv_log("scheduled decay: brain %s skipped, it is running job %s", nm_brain_id(b), id);
+		return 0;
+	}
+	nm_brain_rec_t rec;
+	nm_brain_rec_get(b, &rec);
+	int mode = rec.config.engine_mode >= 0 ? rec.config.engine_mode : (int)ctx->engine_mode;
+	nm_decay_opts_t o = {
+		.decay_rate = rec.config.decay_rate,
+		.prune_threshold = 0.01,
+		.reference_time = ctx->engine_env.frozen_clock != NM_TIME_NONE ? ctx->engine_env.frozen_clock : nm_time_now(),
+		.compat = mode == NM_MODE_COMPAT,
+	};
+	nm_brain_rec_clear(&rec);
+	decay_task(t, &o);
+	return 0;
+}
+
+static void scheduled_round(srv_job_t *job)
+{
+	srv_log("scheduled decay: starting a round over %zu brain(s)", nm_store_brain_count(job->ctx->store));
+	nm_store_brain_each(job->ctx->store, decay_one, job->ctx);
+	srv_job_free(job);
+}
+
+static void on_decay_timer(uv_timer_t *timer)
+{
+	srv_ctx_t *ctx = timer->data;
+	srv_job_t *job = nm_xcalloc(1, sizeof *job);
+	job->ctx = ctx;
+	job->fn = scheduled_round;
+	if (srv_pool_submit(ctx->lpool, job) < 0) {
+		srv_log("scheduled decay: long-job queue full, round skipped");
+		free(job);
+	}
+}
+
+void srv_decay_schedule(srv_ctx_t *ctx)
+{
+	uv_timer_init(ctx->loop, &ctx->decay_timer);
+	ctx->decay_timer.data = ctx;
+	uint64_t ms = (uint64_t)(ctx->cfg.decay_interval * 1000);
+	if (ms) {
+		uv_timer_start(&ctx->decay_timer, on_decay_timer, ms, ms);
+		srv_log("scheduled decay every %.0f s", ctx->cfg.decay_interval);
+	}
+}
