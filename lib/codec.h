@@ -138,6 +138,10 @@ void nm_jw_neuron(nm_jw_t *w, const nm_neuron_t *n);
 void nm_jw_state(nm_jw_t *w, const nm_state_t *s);
 void nm_jw_synapse(nm_jw_t *w, const nm_synapse_t *s);
 void nm_jw_fiber(nm_jw_t *w, const nm_fiber_t *f);
+/* The same members, into an object the caller opened (NDJSON lines, flags). */
+void nm_jw_neuron_fields(nm_jw_t *w, const nm_neuron_t *n);
+void nm_jw_synapse_fields(nm_jw_t *w, const nm_synapse_t *s);
+void nm_jw_fiber_fields(nm_jw_t *w, const nm_fiber_t *f);
 void nm_jw_config(nm_jw_t *w, const nm_config_t *c);
 /* Brain (§2.6): record plus counts; updated_at is the later of the
  * record's and the contents'. */

@@ -9,6 +9,12 @@
 void nm_jw_neuron(nm_jw_t *w, const nm_neuron_t *n)
 {
 	nm_jw_obj(w);
+	nm_jw_neuron_fields(w, n);
+	nm_jw_obj_end(w);
+}
+
+void nm_jw_neuron_fields(nm_jw_t *w, const nm_neuron_t *n)
+{
 	nm_jw_key(w, "id");
 	nm_jw_str(w, n->id);
 	nm_jw_key(w, "type");
@@ -19,7 +25,6 @@ void nm_jw_neuron(nm_jw_t *w, const nm_neuron_t *n)
 	nm_jw_raw(w, n->metadata);
 	nm_jw_key(w, "created_at");
 	nm_jw_time(w, n->created_at);
-	nm_jw_obj_end(w);
 }
 
 void nm_jw_state(nm_jw_t *w, const nm_state_t *s)
@@ -43,6 +48,12 @@ void nm_jw_state(nm_jw_t *w, const nm_state_t *s)
 void nm_jw_synapse(nm_jw_t *w, const nm_synapse_t *s)
 {
 	nm_jw_obj(w);
+	nm_jw_synapse_fields(w, s);
+	nm_jw_obj_end(w);
+}
+
+void nm_jw_synapse_fields(nm_jw_t *w, const nm_synapse_t *s)
+{
 	nm_jw_key(w, "id");
 	nm_jw_str(w, s->id);
 	nm_jw_key(w, "source_id");
@@ -63,12 +74,17 @@ void nm_jw_synapse(nm_jw_t *w, const nm_synapse_t *s)
 	nm_jw_time(w, s->last_activated);
 	nm_jw_key(w, "created_at");
 	nm_jw_time(w, s->created_at);
-	nm_jw_obj_end(w);
 }
 
 void nm_jw_fiber(nm_jw_t *w, const nm_fiber_t *f)
 {
 	nm_jw_obj(w);
+	nm_jw_fiber_fields(w, f);
+	nm_jw_obj_end(w);
+}
+
+void nm_jw_fiber_fields(nm_jw_t *w, const nm_fiber_t *f)
+{
 	nm_jw_key(w, "id");
 	nm_jw_str(w, f->id);
 	nm_jw_key(w, "neuron_ids");
@@ -95,7 +111,6 @@ void nm_jw_fiber(nm_jw_t *w, const nm_fiber_t *f)
 	nm_jw_raw(w, f->metadata);
 	nm_jw_key(w, "created_at");
 	nm_jw_time(w, f->created_at);
-	nm_jw_obj_end(w);
 }
 
 void nm_jw_config(nm_jw_t *w, const nm_config_t *c)

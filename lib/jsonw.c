@@ -237,6 +237,29 @@ void nm_jw_strv(nm_jw_t *w, const nm_strv_t *sv)
 	nm_jw_arr_end(w);
 }
 
+void nm_jw_members(nm_jw_t *w, const char *obj)
+{
+	const char *a = strchr(obj, '{'), *b = strrchr(obj, '}');
+	if (!a || !b || b <= a)
+		return;
+	for (a++; a < b && strchr(" \t\r\n", *a); a++)
+		;
+	if (a == b)
+		return;
+	if (w->need_comma[w->depth])
+		nm_buf_putc(&w->buf, ',');
+	w->need_comma[w->depth] = true;
+	nm_buf_append(&w->buf, a, (size_t)(b - a));
+	maybe_flush(w);
+}
+
+void nm_jw_line(nm_jw_t *w)
+{
+	nm_buf_putc(&w->buf, '\n');
+	w->need_comma[0] = false;
+	maybe_flush(w);
+}
+
 void nm_jw_raw(nm_jw_t *w, const char *json)
 {
 	pre_value(w);

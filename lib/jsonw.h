@@ -62,6 +62,12 @@ void nm_jw_strv(nm_jw_t *w, const nm_strv_t *sv);
 /* A value already serialised as JSON (trusted text, e.g. stored metadata). */
 void nm_jw_raw(nm_jw_t *w, const char *json);
 void nm_jw_json(nm_jw_t *w, const json_t *v);         /* borrowed */
+/* The members of a serialised object (trusted text "{...}"), written into
+ * the object open now, after what it already holds. */
+void nm_jw_members(nm_jw_t *w, const char *obj);
+/* End an NDJSON line: a newline after a complete top-level value; the
+ * next value starts a new line (no comma). */
+void nm_jw_line(nm_jw_t *w);
 
 /* Shortest text for v that strtod reads back exactly, in Python repr style
  * ("0.7", "1.0", "1e-05", "1e+16"). buf needs 32 bytes; returns length. */

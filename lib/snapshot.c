@@ -1,10 +1,8 @@
 /*
  * snapshot.c — export and import of whole brains (snapshot.h).
  *
- * Export writes objects as the backends scan them (creation order), so it
- * never holds more than one object at a time besides the writer's buffer.
- * Import keeps the decoded snapshot in memory; the streaming variants come
- * with NDJSON (PROTOCOL.md §6.4).
+ * (Export is snapshot_export.c.) Import keeps the decoded snapshot in
+ * memory; the streaming variants come with NDJSON (PROTOCOL.md §6.4).
  *
  * Import rules (PROTOCOL.md §3.2): upsert by id — an existing neuron,
  * synapse or fiber with the same id is replaced whole, a new neuron gets a
@@ -21,104 +19,6 @@
 #include "hmap.h"
 #include "isotime.h"
 #include "mem.h"
-
-/* ---- export ---- */
-
-static int put_neuron(void *arg, const nm_neuron_t *n)
-{
-	nm_jw_neuron(arg, n);
-	return ((nm_jw_t *)arg)->error;
-}
-
-static int put_synapse(void *arg, const nm_synapse_t *s)
-{
-	nm_jw_synapse(arg, s);
-	return ((nm_jw_t *)arg)->error;
-}
-
-static int put_fiber(void *arg, const nm_fiber_t *f)
-{
-	nm_jw_fiber(arg, f);
-	return ((nm_jw_t *)arg)->error;
-}
-
-static int put_raw(void *arg, const char *key, const char *json)
-{
-	nm_jw_raw(arg, json);
-	return ((nm_jw_t *)arg)->error;
-}
-
-/* The stored metadata object's members, written into the open object. */
-static void put_members(nm_jw_t *w, const char *json)
-{
-	json_t *m = json_loads(json, JSON_ALLOW_NUL, NULL);
-	const char *k;
-	json_t *v;
-	json_object_foreach(m, k, v) {
-		if (strcmp(k, "typed_memories") == 0 || strcmp(k, "projects") == 0)
-			continue;
-		nm_jw_key(w, k);
-		nm_jw_json(w, v);
-	}
-	json_decref(m);
-}
-
-int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, nm_jw_t *w, nm_err_t *err)
-{
-	nm_neuron_filter_t nf = NM_NEURON_FILTER_INIT;
-	nm_synapse_filter_t sf = NM_SYNAPSE_FILTER_INIT;
-	nm_fiber_filter_t ff = NM_FIBER_FILTER_INIT;
-	ff.order = NM_ORDER_INSERTION;
-	ff.descending = false;
-	char *meta = NULL;
-	int rc = nm_tx_meta_get(tx, &meta, err);
-	if (rc < 0)
-		return rc;
-	nm_jw_obj(w);
-	nm_jw_key(w, "brain_id");
-	nm_jw_str(w, rec->id);
-	nm_jw_key(w, "brain_name");
-	nm_jw_str(w, rec->name);
-	nm_jw_key(w, "exported_at");
-	nm_jw_time(w, nm_time_now());
-	nm_jw_key(w, "version");
-	nm_jw_str(w, NM_SNAPSHOT_VERSION);
-	nm_jw_key(w, "neurons");
-	nm_jw_arr(w);
-	rc = nm_tx_neuron_scan(tx, &nf, put_neuron, w, err);
-	nm_jw_arr_end(w);
-	nm_jw_key(w, "synapses");
-	nm_jw_arr(w);
-	if (rc == 0)
-		rc = nm_tx_synapse_scan(tx, &sf, put_synapse, w, err);
-	nm_jw_arr_end(w);
-	nm_jw_key(w, "fibers");
-	nm_jw_arr(w);
-	if (rc == 0)
-		rc = nm_tx_fiber_scan(tx, &ff, put_fiber, w, err);
-	nm_jw_arr_end(w);
-	nm_jw_key(w, "config");
-	nm_jw_config(w, &rec->config);
-	nm_jw_key(w, "metadata");
-	nm_jw_obj(w);
-	put_members(w, meta);
-	nm_jw_key(w, "typed_memories");
-	nm_jw_arr(w);
-	if (rc == 0)
-		rc = nm_tx_typed_memory_scan(tx, put_raw, w, err);
-	nm_jw_arr_end(w);
-	nm_jw_key(w, "projects");
-	nm_jw_arr(w);
-	if (rc == 0)
-		rc = nm_tx_project_scan(tx, put_raw, w, err);
-	nm_jw_arr_end(w);
-	nm_jw_obj_end(w);
-	nm_jw_obj_end(w);
-	free(meta);
-	if (rc > 0) /* a sink error stopped a scan */
-		return nm_err_set(err, NM_ST_UNAVAILABLE, "export interrupted");
-	return rc;
-}
 
 /* ---- import ---- */
 

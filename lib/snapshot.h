@@ -20,9 +20,17 @@
 
 #define NM_SNAPSHOT_VERSION "0.1.0"
 
+typedef struct nm_export_opts {
+	bool ndjson;                /* PROTOCOL.md §6.4 lines instead of the §2.8 document */
+	bool exclude_sensitive;     /* drop secrets (sensitive.h), see snapshot_export.c */
+	int64_t exported_at;
+} nm_export_opts_t;
+
 /* Write the snapshot of the brain seen by tx (a read transaction: one
- * consistent view) to w. rec supplies id, name and config. */
-int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, nm_jw_t *w, nm_err_t *err);
+ * consistent view) to w, object by object, so with a sink on w memory
+ * stays constant. rec supplies id, name and config. */
+int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, const nm_export_opts_t *o, nm_jw_t *w,
+                       nm_err_t *err);
 
 typedef struct nm_snapshot nm_snapshot_t;
 

@@ -45,6 +45,7 @@ static void req_reset(srv_req_t *r)
 	free(r->acr_method);
 	free(r->acr_headers);
 	free(r->accept);
+	free(r->ctype);
 	srv_match_free(&r->match);
 	memset(r, 0, sizeof *r);
 	r->method = -1;
@@ -64,7 +65,7 @@ static void on_handle_closed(uv_handle_t *h)
 		conn_free(c);
 }
 
-static void conn_close(srv_conn_t *c)
+void srv_conn_close(srv_conn_t *c)
 {
 	if (c->state == CS_CLOSED)
 		return;
@@ -77,6 +78,7 @@ static void conn_close(srv_conn_t *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ctx->nconns--;
+	srv_conn_stream_drop(c);
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
@@ -94,10 +96,10 @@ static void on_timeout(uv_timer_t *t)
 		srv_conn_error(c, 408, "request timed out", NULL);
 		return;
 	}
-	conn_close(c); /* idle keep-alive, or a client not reading our answer */
+	srv_conn_close(c); /* idle keep-alive, or a client not reading our answer */
 }
 
-static void arm(srv_conn_t *c, double seconds)
+void srv_conn_arm(srv_conn_t *c, double seconds)
 {
 	uint64_t ms = (uint64_t)(seconds * 1000);
 	uv_timer_start(&c->timer, on_timeout, ms ? ms : 1, 0);
@@ -128,7 +130,7 @@ static int on_message_begin(llhttp_t *p)
 	c->req.t0 = uv_hrtime();
 	c->state = CS_HEAD;
 	c->gen++;
-	arm(c, c->ctx->cfg.t_header);
+	srv_conn_arm(c, c->ctx->cfg.t_header);
 	return 0;
 }
 
@@ -184,6 +186,8 @@ static int on_header_value_complete(llhttp_t *p)
 		keep_header(&r->acr_headers, &r->hval);
 	else if (!strcasecmp(name, "accept"))
 		keep_header(&r->accept, &r->hval);
+	else if (!strcasecmp(name, "content-type"))
+		keep_header(&r->ctype, &r->hval);
 	else if (!strcasecmp(name, "expect") && r->hval.data && !strcasecmp(r->hval.data, "100-continue"))
 		r->expect_continue = true;
 	nm_buf_reset(&r->hname);
@@ -212,7 +216,7 @@ static int on_headers_complete(llhttp_t *p)
 	if (r->expect_continue)
 		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	c->state = CS_BODY;
-	arm(c, cfg->t_body);
+	srv_conn_arm(c, cfg->t_body);
 	return 0;
 }
 
@@ -296,7 +300,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	srv_conn_t *c = s->data;
 	if (nread < 0) {
-		conn_close(c);
+		srv_conn_close(c);
 		return;
 	}
 	if (nread == 0 || c->state == CS_LINGER)
@@ -304,7 +308,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (c->state == CS_IDLE)
 		uv_timer_stop(&c->timer);
 	if (c->state == CS_BODY)
-		arm(c, c->ctx->cfg.t_body); /* body timeout counts stalls, not total time */
+		srv_conn_arm(c, c->ctx->cfg.t_body); /* body timeout counts stalls, not total time */
 	feed(c, buf->base, (size_t)nread);
 }
 
@@ -313,7 +317,7 @@ static void next_request(srv_conn_t *c)
 {
 	c->state = CS_IDLE;
 	req_reset(&c->req);
-	arm(c, c->ctx->cfg.t_idle);
+	srv_conn_arm(c, c->ctx->cfg.t_idle);
 	llhttp_resume(&c->parser);
 	while (c->pend_len && c->state == CS_IDLE) {
 		char *data = c->pend;
@@ -334,7 +338,8 @@ typedef struct wreq {
 	srv_conn_t *c;
 	char *head;
 	char *body;
-	bool ends_request;            /* false for interim answers (100 Continue) */
+	bool ends_request;            /* false for interim answers and chunks */
+	void (*after)(srv_conn_t *c, int status); /* a chunk written (not for ends_request) */
 } wreq_t;
 
 static void on_shutdown(uv_shutdown_t *req, int status)
@@ -354,10 +359,10 @@ static void linger(srv_conn_t *c)
 	c->pend_len = 0;
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-		conn_close(c);
+		srv_conn_close(c);
 		return;
 	}
-	arm(c, 2.0);
+	srv_conn_arm(c, 2.0);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -365,29 +370,48 @@ static void on_written(uv_write_t *w, int status)
 	wreq_t *wr = (wreq_t *)w;
 	srv_conn_t *c = wr->c;
 	bool ends = wr->ends_request;
+	void (*after)(srv_conn_t *, int) = wr->after;
 	free(wr->head);
 	free(wr->body);
 	free(wr);
-	if (!ends || c->state == CS_CLOSED)
+	if (c->state == CS_CLOSED)
 		return;
+	if (!ends) {
+		if (after)
+			after(c, status);
+		return;
+	}
 	if (status == 0 && c->req.error)
 		linger(c);
 	else if (status < 0 || c->close_after_write || c->ctx->shutting_down)
-		conn_close(c);
+		srv_conn_close(c);
 	else
 		next_request(c);
 }
 
-static void write_raw(srv_conn_t *c, const char *text)
+int srv_conn_write(srv_conn_t *c, char *head, size_t hlen, char *body, size_t blen, bool ends,
+                   void (*after)(srv_conn_t *c, int status))
 {
 	wreq_t *wr = nm_xcalloc(1, sizeof *wr);
 	wr->c = c;
-	wr->head = nm_xstrdup(text);
-	uv_buf_t b = uv_buf_init(wr->head, (unsigned)strlen(wr->head));
-	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+	wr->head = head;
+	wr->body = body;
+	wr->ends_request = ends;
+	wr->after = after;
+	uv_buf_t bufs[2] = {uv_buf_init(head, (unsigned)hlen), uv_buf_init(body ? body : "", (unsigned)blen)};
+	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, bufs, body && blen ? 2 : 1, on_written) < 0) {
 		free(wr->head);
+		free(wr->body);
 		free(wr);
+		srv_conn_close(c);
+		return -1;
 	}
+	return 0;
+}
+
+static void write_raw(srv_conn_t *c, const char *text)
+{
+	srv_conn_write(c, nm_xstrdup(text), strlen(text), NULL, 0, false, NULL);
 }
 
 static const char *date_header(srv_ctx_t *ctx)
@@ -420,24 +444,22 @@ static const char *method_name(int m)
 	return m < 0 ? "-" : llhttp_method_name((llhttp_method_t)m);
 }
 
-void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, size_t len, const char *extra)
+char *srv_conn_head(srv_conn_t *c, int status, const char *ctype, int64_t len, const char *extra, size_t *hlen)
 {
 	srv_ctx_t *ctx = c->ctx;
 	srv_req_t *r = &c->req;
-	if (c->state == CS_CLOSED) {
-		free(body);
-		return;
-	}
 	if (r->error || status == 400 || ctx->shutting_down)
 		c->close_after_write = true;
 	if (!r->reqid[0])
 		srv_req_id(c);
-	bool head = r->method == HTTP_HEAD;
 	nm_buf_t h = {0};
 	nm_buf_printf(&h, "HTTP/1.1 %d %s\r\nServer: nmemd/" NMEMD_VERSION "\r\nDate: %s\r\n", status,
 	              srv_status_text(status), date_header(ctx));
-	if (status != 204)
-		nm_buf_printf(&h, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype ? ctype : "application/json", len);
+	if (status != 204 && len >= 0)
+		nm_buf_printf(&h, "Content-Type: %s\r\nContent-Length: %lld\r\n", ctype ? ctype : "application/json",
+		              (long long)len);
+	else if (status != 204)
+		nm_buf_printf(&h, "Content-Type: %s\r\nTransfer-Encoding: chunked\r\n", ctype ? ctype : "application/json");
 	nm_buf_printf(&h, "X-Request-ID: %s\r\n", r->reqid);
 	cors_headers(c, &h);
 	if (extra)
@@ -452,23 +474,26 @@ void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, 
 	srv_metrics_request(ctx->metrics, method_name(r->method), r->route_name ? r->route_name : "other", status, secs,
 	                    r->body_bytes);
 	srv_log_access(r->reqid, method_name(r->method), url, q ? (size_t)(q - url) : r->url.len,
-	               status, head ? 0 : len, secs * 1000);
+	               status, r->method == HTTP_HEAD || len < 0 ? 0 : (size_t)len, secs * 1000);
+	return nm_buf_steal(&h, hlen);
+}
 
-	wreq_t *wr = nm_xcalloc(1, sizeof *wr);
-	wr->c = c;
-	wr->ends_request = true;
-	size_t hlen;
-	wr->head = nm_buf_steal(&h, &hlen);
-	wr->body = body;
-	uv_buf_t bufs[2] = {uv_buf_init(wr->head, (unsigned)hlen), uv_buf_init(body ? body : "", (unsigned)len)};
-	c->state = CS_WRITE;
-	arm(c, ctx->cfg.t_body);
-	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, bufs, head || !len ? 1 : 2, on_written) < 0) {
-		free(wr->head);
-		free(wr->body);
-		free(wr);
-		conn_close(c);
+void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, size_t len, const char *extra)
+{
+	if (c->state == CS_CLOSED) {
+		free(body);
+		return;
 	}
+	size_t hlen;
+	char *head = srv_conn_head(c, status, ctype, (int64_t)len, extra, &hlen);
+	bool head_only = c->req.method == HTTP_HEAD || !len;
+	c->state = CS_WRITE;
+	srv_conn_arm(c, c->ctx->cfg.t_body);
+	if (head_only) {
+		free(body);
+		body = NULL;
+	}
+	srv_conn_write(c, head, hlen, body, head_only ? 0 : len, true, NULL);
 }
 
 void srv_conn_error(srv_conn_t *c, int status, const char *detail, const char *extra)
@@ -490,6 +515,8 @@ void srv_conn_job_done(srv_job_t *job)
 	if (c->state == CS_CLOSED) {
 		if (c->open_handles == 0)
 			conn_free(c);
+	} else if (c->gen == job->conn_gen && job->pipe) {
+		srv_conn_stream_out(c, job);
 	} else if (c->gen == job->conn_gen) {
 		size_t len;
 		char *body = nm_buf_steal(&job->out, &len);
@@ -519,7 +546,7 @@ static void on_connection(uv_stream_t *server, int status)
 	ctx->nconns++;
 	c->state = CS_IDLE;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
-		conn_close(c);
+		srv_conn_close(c);
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
@@ -531,10 +558,10 @@ static void on_connection(uv_stream_t *server, int status)
 		                           "{\"detail\": \"too many open connections\"}";
 		uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
 		uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-		conn_close(c);
+		srv_conn_close(c);
 		return;
 	}
-	arm(c, ctx->cfg.t_idle);
+	srv_conn_arm(c, ctx->cfg.t_idle);
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -567,6 +594,6 @@ void srv_conns_shutdown(srv_ctx_t *ctx)
 	for (srv_conn_t *c = ctx->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->state == CS_IDLE)
-			conn_close(c);
+			srv_conn_close(c);
 	}
 }

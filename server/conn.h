@@ -32,6 +32,7 @@ typedef struct srv_req {
 	char *acr_method;             /* Access-Control-Request-Method */
 	char *acr_headers;            /* Access-Control-Request-Headers */
 	char *accept;
+	char *ctype;                  /* Content-Type */
 	bool expect_continue;
 	nm_buf_t body;
 	size_t body_bytes;             /* size of the body received (for metrics) */
@@ -58,6 +59,8 @@ struct srv_conn {
 	uint64_t gen;                 /* bumped per request; jobs carry it */
 	char *pend;                   /* bytes received but not yet parsed (pipelining) */
 	size_t pend_len;
+	srv_pipe_t *out;              /* a streamed answer being sent (conn_stream.c) */
+	bool out_writing;             /* a chunk of it is being written */
 	char rbuf[64 * 1024];         /* read buffer */
 	srv_req_t req;
 };
@@ -72,5 +75,21 @@ void srv_req_id(srv_conn_t *c);
 void srv_conn_respond(srv_conn_t *c, int status, const char *ctype, char *body, size_t len, const char *extra);
 /* Answer with {"detail": detail}. */
 void srv_conn_error(srv_conn_t *c, int status, const char *detail, const char *extra);
+
+/* conn.c pieces used by conn_stream.c. head: the status line and headers
+ * of an answer with Content-Length len, or chunked when len < 0 (logs and
+ * counts the answer); owned. write: send head then body (both owned, body
+ * may be NULL); ends: the answer's last bytes (then keep-alive or close),
+ * else after(c, status) runs once written. */
+char *srv_conn_head(srv_conn_t *c, int status, const char *ctype, int64_t len, const char *extra, size_t *hlen);
+int srv_conn_write(srv_conn_t *c, char *head, size_t hlen, char *body, size_t blen, bool ends,
+                   void (*after)(srv_conn_t *c, int status));
+void srv_conn_close(srv_conn_t *c);
+void srv_conn_arm(srv_conn_t *c, double seconds);
+
+/* conn_stream.c: a job answered with a pipe (srv_job_stream): send its
+ * head and then the pipe's bytes as chunks; drop: the connection closes. */
+void srv_conn_stream_out(srv_conn_t *c, srv_job_t *job);
+void srv_conn_stream_drop(srv_conn_t *c);
 
 #endif

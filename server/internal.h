@@ -113,6 +113,8 @@ void srv_log_access(const char *reqid, const char *method, const char *path, siz
 typedef struct srv_pool srv_pool_t;
 typedef struct srv_conn srv_conn_t;
 typedef struct srv_tasks srv_tasks_t;
+typedef struct srv_pipes srv_pipes_t;
+typedef struct srv_pipe srv_pipe_t;
 
 typedef struct srv_ctx {
 	srv_config_t cfg;
@@ -125,6 +127,7 @@ typedef struct srv_ctx {
 	srv_pool_t *pool;             /* request workers */
 	srv_pool_t *lpool;            /* long jobs: exports, imports, lifecycle (jobs.workers) */
 	srv_tasks_t *tasks;           /* lifecycle jobs (tasks.c) */
+	srv_pipes_t *pipes;           /* streamed bodies' wake-ups (pipe.c) */
 	uv_timer_t decay_timer;       /* scheduled decay (decay_interval) */
 	atomic_bool stopping;         /* shutting_down, for other threads */
 	srv_keys_t *keys;             /* loop thread */
@@ -213,6 +216,8 @@ struct srv_job {
 	char *body;
 	size_t body_len;
 	char *brain_header;           /* X-Brain-ID as sent (may name no brain) */
+	char *accept;                 /* Accept, or NULL */
+	char *content_type_in;        /* Content-Type of the request, or NULL */
 	nm_brain_t *brain;            /* reference, or NULL */
 	char *principal;              /* NULL when auth is off */
 	bool admin;
@@ -222,6 +227,7 @@ struct srv_job {
 	int status;
 	nm_buf_t out;
 	const char *content_type;     /* NULL = application/json */
+	srv_pipe_t *pipe;             /* a streamed answer (srv_job_stream): the loop's end */
 	/* a write job: the write submitted to the brain's writer */
 	nm_write_t write;
 	void (*after)(srv_job_t *job); /* runs after the write committed */
@@ -241,6 +247,32 @@ int srv_pool_workers(srv_pool_t *p);
 /* Hand a finished job back to the loop (any thread; exactly once). */
 void srv_job_finish(srv_job_t *job);
 void srv_job_free(srv_job_t *job);
+
+/* ---- pipes (pipe.c): streamed bodies between the loop and a worker ---- */
+
+typedef enum { SRV_PIPE_OPEN, SRV_PIPE_EOF, SRV_PIPE_FAILED, SRV_PIPE_CANCELLED } srv_pipe_state_t;
+
+srv_pipes_t *srv_pipes_new(srv_ctx_t *ctx);
+void srv_pipes_free(srv_pipes_t *ps);
+/* A pipe holding at most about max bytes; two references (one per side). */
+srv_pipe_t *srv_pipe_new(srv_ctx_t *ctx, size_t max);
+void srv_pipe_release(srv_pipe_t *p);
+/* Loop side: fn(arg) runs on the loop thread after the worker side wrote,
+ * read, closed or cancelled. */
+void srv_pipe_on_wake(srv_pipe_t *p, void (*fn)(void *arg), void *arg);
+/* Worker side, blocking. write: -1 once cancelled. close: the producer's
+ * end (ok: complete; else failed). read: bytes, 0 at the end, -1 when the
+ * producer failed or the pipe was cancelled. */
+int srv_pipe_write(srv_pipe_t *p, const char *s, size_t n);
+void srv_pipe_close(srv_pipe_t *p, bool ok);
+ssize_t srv_pipe_read(srv_pipe_t *p, char *buf, size_t cap);
+/* Loop side. take: every waiting byte into *out (owned), and the state.
+ * push: append; true when the pipe is now full (stop reading). */
+srv_pipe_state_t srv_pipe_take(srv_pipe_t *p, nm_buf_t *out);
+bool srv_pipe_push(srv_pipe_t *p, const char *s, size_t n);
+bool srv_pipe_full(srv_pipe_t *p);
+/* Either side gives up; the other side's calls fail from now on. */
+void srv_pipe_cancel(srv_pipe_t *p, bool from_loop);
 
 /* ---- lifecycle jobs (tasks.c) ---- */
 
@@ -299,8 +331,14 @@ const char *srv_status_text(int status);
  * with its error. */
 void srv_job_write(srv_job_t *job, int (*apply)(nm_tx_t *tx, nm_write_t *w, nm_err_t *err),
                    void (*after)(srv_job_t *job));
+/* Answer 200 with a body the caller streams: returns the worker's end of
+ * a pipe (write, then srv_pipe_close and srv_pipe_release) and finishes
+ * the job — the caller must not touch job afterwards. */
+srv_pipe_t *srv_job_stream(srv_job_t *job, const char *content_type);
 /* Run fn in a read transaction of the job's brain, answer errors, finish. */
 void srv_job_read(srv_job_t *job, int (*fn)(srv_job_t *job, nm_tx_t *tx, nm_err_t *err));
+/* Answer with brain b (§2.6, counts current). */
+void srv_job_put_brain(srv_job_t *job, int status, nm_brain_t *b);
 /* {"status": "deleted", "<key>": id} */
 void srv_job_deleted(srv_job_t *job, const char *key, const char *id);
 /* {"<key>": [...], "<count_key>": n} around items the caller writes. */

@@ -73,6 +73,16 @@ static void on_async(uv_async_t *h)
 	}
 }
 
+static void on_closed(uv_handle_t *h)
+{
+	srv_pool_t *p = h->data;
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->done_mu);
+	free(p->threads);
+	free(p);
+}
+
 srv_pool_t *srv_pool_new(srv_ctx_t *ctx, int workers, int queue_max)
 {
 	srv_pool_t *p = nm_xcalloc(1, sizeof *p);
@@ -103,12 +113,7 @@ void srv_pool_free(srv_pool_t *p)
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	on_async(&p->async); /* answer (or drop) what finished meanwhile */
-	uv_close((uv_handle_t *)&p->async, NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->done_mu);
-	free(p->threads);
-	free(p);
+	uv_close((uv_handle_t *)&p->async, on_closed); /* freed by the caller's last uv_run */
 }
 
 int srv_pool_submit(srv_pool_t *p, srv_job_t *job)
@@ -165,9 +170,15 @@ void srv_job_free(srv_job_t *job)
 	srv_query_free(&job->query);
 	free(job->body);
 	free(job->brain_header);
+	free(job->accept);
+	free(job->content_type_in);
 	nm_brain_release(job->brain);
 	free(job->principal);
 	nm_buf_free(&job->out);
+	if (job->pipe) { /* never reached a connection */
+		srv_pipe_cancel(job->pipe, true);
+		srv_pipe_release(job->pipe);
+	}
 	if (job->state_free)
 		job->state_free(job->state);
 	else if (job->state_clear) {

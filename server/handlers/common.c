@@ -63,6 +63,16 @@ json_t *srv_job_body(srv_job_t *job)
 	return v;
 }
 
+srv_pipe_t *srv_job_stream(srv_job_t *job, const char *content_type)
+{
+	srv_pipe_t *p = srv_pipe_new(job->ctx, 1u << 20);
+	job->pipe = p;
+	job->status = 200;
+	job->content_type = content_type;
+	srv_job_finish(job);
+	return p;
+}
+
 json_t *srv_job_body_opt(srv_job_t *job)
 {
 	return job->body_len ? srv_job_body(job) : json_object();
