@@ -10,6 +10,12 @@
  * brain inside a write transaction, and concurrent writes to one brain cost
  * one commit (one fsync) per batch.
  *
+ * A long write (an import streaming its body) takes the writer role for
+ * itself with nm_brain_write_own, so it runs in its own thread instead of
+ * holding up whichever request thread happened to be the writer; the
+ * current writer hands over after its batch and the owner drains the
+ * queue after its write.
+ *
  * Invariants:
  *  1. users > 0 ⇒ bd != NULL; bd is only closed with users == 0 under mu.
  *  2. writer_active is true from the moment a thread takes the writer role
@@ -62,6 +68,7 @@ static void brain_free(nm_brain_t *b)
 		be->brain_destroy(bs, &b->rec);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->wq_mu);
+	pthread_cond_destroy(&b->wq_cv);
 	nm_brain_rec_clear(&b->rec);
 	free(b->id);
 	free(b);
@@ -292,6 +299,24 @@ done:
 	}
 }
 
+/* Drain the queue as the writer (wq_mu held, writer_active set); gives the
+ * role up when the queue is empty, or early to a waiting
+ * nm_brain_write_own, which drains what is left after its own write. */
+static void drain(nm_brain_t *b)
+{
+	for (;;) {
+		nm_write_t *batch = b->own_waiters ? NULL : b->wq_head;
+		if (!batch)
+			break;
+		b->wq_head = b->wq_tail = NULL;
+		pthread_mutex_unlock(&b->wq_mu);
+		run_batch(b, batch);
+		pthread_mutex_lock(&b->wq_mu);
+	}
+	b->writer_active = false;
+	pthread_cond_broadcast(&b->wq_cv);
+}
+
 void nm_brain_write(nm_brain_t *b, nm_write_t *w)
 {
 	w->next = NULL;
@@ -303,21 +328,10 @@ void nm_brain_write(nm_brain_t *b, nm_write_t *w)
 	else
 		b->wq_head = w;
 	b->wq_tail = w;
-	if (b->writer_active) {
-		pthread_mutex_unlock(&b->wq_mu);
-		return;
+	if (!b->writer_active && !b->own_waiters) {
+		b->writer_active = true;
+		drain(b);
 	}
-	b->writer_active = true;
-	for (;;) {
-		nm_write_t *batch = b->wq_head;
-		b->wq_head = b->wq_tail = NULL;
-		if (!batch)
-			break;
-		pthread_mutex_unlock(&b->wq_mu);
-		run_batch(b, batch);
-		pthread_mutex_lock(&b->wq_mu);
-	}
-	b->writer_active = false;
 	pthread_mutex_unlock(&b->wq_mu);
 }
 
@@ -346,6 +360,39 @@ static void sync_done(nm_write_t *w)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The outcome of a finished sync write. */
+static int sync_result(const sync_write_t *s, nm_err_t *err)
+{
+	if (s->w.err.status) {
+		if (err)
+			*err = s->w.err;
+		return -s->w.err.status;
+	}
+	return 0;
+}
+
+int nm_brain_write_own(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_err_t *err), void *arg,
+                       nm_err_t *err)
+{
+	sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done}, .fn = apply, .arg = arg};
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	pthread_mutex_lock(&b->wq_mu);
+	b->own_waiters++;
+	while (b->writer_active)
+		pthread_cond_wait(&b->wq_cv, &b->wq_mu);
+	b->own_waiters--;
+	b->writer_active = true;
+	pthread_mutex_unlock(&b->wq_mu);
+	run_batch(b, &s.w); /* sync_done runs in here: s.finished */
+	pthread_mutex_lock(&b->wq_mu);
+	drain(b);
+	pthread_mutex_unlock(&b->wq_mu);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	return sync_result(&s, err);
+}
+
 int nm_brain_write_sync(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_err_t *err), void *arg,
                         nm_err_t *err)
 {
@@ -359,10 +406,5 @@ int nm_brain_write_sync(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_e
 	pthread_mutex_unlock(&s.mu);
 	pthread_mutex_destroy(&s.mu);
 	pthread_cond_destroy(&s.cv);
-	if (s.w.err.status) {
-		if (err)
-			*err = s.w.err;
-		return -s.w.err.status;
-	}
-	return 0;
+	return sync_result(&s, err);
 }

@@ -128,6 +128,8 @@ struct nm_brain {
 	pthread_mutex_t wq_mu;
 	nm_write_t *wq_head, *wq_tail;
 	bool writer_active;               /* a thread is draining the queue */
+	int own_waiters;                  /* threads waiting in nm_brain_write_own */
+	pthread_cond_t wq_cv;             /* signalled when the writer role is free */
 	atomic_llong test_ids;            /* NMEMD_TEST_IDS=counter: the last id handed out */
 };
 

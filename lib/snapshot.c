@@ -1,14 +1,22 @@
 /*
- * snapshot.c — export and import of whole brains (snapshot.h).
+ * snapshot.c — import of a brain snapshot, streamed (snapshot.h).
  *
- * (Export is snapshot_export.c.) Import keeps the decoded snapshot in
- * memory; the streaming variants come with NDJSON (PROTOCOL.md §6.4).
+ * The reader walks the input with the incremental scanner (jsonscan.h):
+ * each element of neurons, synapses, fibers, typed memories and projects
+ * is parsed alone, validated like the POST of that object (codec.h) and
+ * upserted at once in the caller's write transaction. Sections must be
+ * applied in that order (a synapse needs its endpoints, a typed memory its
+ * fiber); NDJSON guarantees it (§6.4: out of order is 422), and a JSON
+ * document whose members come in another order has the early elements of
+ * a later section buffered until their turn — only then does memory grow
+ * with the input.
  *
  * Import rules (PROTOCOL.md §3.2): upsert by id — an existing neuron,
  * synapse or fiber with the same id is replaced whole, a new neuron gets a
- * default state; duplicate ids inside one array are 422; typed memories
- * whose fiber is not in the snapshot are dropped (upstream rule); snapshot
- * metadata other than typed_memories and projects is stored as is.
+ * default state; duplicate ids inside one section are 422 (checked by
+ * fingerprint, idset.h); typed memories whose fiber is not in the snapshot
+ * are dropped (upstream rule); snapshot metadata other than typed_memories
+ * and projects is stored as is.
  */
 #include "snapshot.h"
 
@@ -16,288 +24,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hmap.h"
+#include "idset.h"
 #include "isotime.h"
 #include "mem.h"
 
-/* ---- import ---- */
+static const char *const section_names[NM_SNAP__COUNT] = {"neurons", "synapses", "fibers", "typed_memories",
+                                                          "projects"};
+static const char *const kinds[NM_SNAP__COUNT] = {"neuron", "synapse", "fiber", "typed_memory", "project"};
 
-typedef struct blob_item {
-	char *key;
-	int mtype;
-	char *json;
-} blob_item_t;
+/* Required members of a JSON document (bit per name). */
+enum { R_NAME = 1, R_EXPORTED = 2, R_VERSION = 4, R_CONFIG = 8, R_NEURONS = 16, R_SYNAPSES = 32, R_FIBERS = 64 };
 
-struct nm_snapshot {
-	char *name;
-	nm_config_t config;
-	char *meta;                  /* metadata minus typed_memories/projects */
-	nm_neuron_t *neurons;
-	size_t nneurons;
-	nm_synapse_t *synapses;
-	size_t nsynapses;
-	nm_fiber_t *fibers;
-	size_t nfibers;
-	blob_item_t *typed, *projects;
-	size_t ntyped, nprojects;
-	nm_hmap_t neuron_ids;        /* ids of snapshot neurons (keys borrowed from neurons[]) */
-};
+typedef struct pending {
+	json_t **v;
+	size_t n, cap;
+} pending_t;
 
-void nm_snapshot_free(nm_snapshot_t *s)
-{
-	if (!s)
-		return;
-	free(s->name);
-	free(s->meta);
-	for (size_t i = 0; i < s->nneurons; i++)
-		nm_neuron_clear(&s->neurons[i]);
-	for (size_t i = 0; i < s->nsynapses; i++)
-		nm_synapse_clear(&s->synapses[i]);
-	for (size_t i = 0; i < s->nfibers; i++)
-		nm_fiber_clear(&s->fibers[i]);
-	blob_item_t *lists[2] = {s->typed, s->projects};
-	size_t counts[2] = {s->ntyped, s->nprojects};
-	for (int l = 0; l < 2; l++) {
-		for (size_t i = 0; i < counts[l]; i++) {
-			free(lists[l][i].key);
-			free(lists[l][i].json);
-		}
-		free(lists[l]);
-	}
-	free(s->neurons);
-	free(s->synapses);
-	free(s->fibers);
-	nm_hmap_free(&s->neuron_ids);
-	free(s);
-}
+typedef struct importer {
+	nm_tx_t *tx;
+	const nm_import_opts_t *o;
+	nm_import_result_t *res;
+	nm_jscan_t *scan;
+	nm_idset_t ids[3];            /* neurons, synapses, fibers of the snapshot */
+	int64_t index[NM_SNAP__COUNT]; /* elements read per section (JSON error positions) */
+	int applied;                  /* sections 0..applied-1 are complete and applied */
+	bool read[NM_SNAP__COUNT];    /* JSON: the section's array has been read */
+	pending_t pending[NM_SNAP__COUNT]; /* JSON: elements read before their turn */
+	unsigned have;                /* R_* seen */
+	json_t *meta;                 /* metadata minus typed_memories / projects */
+	int64_t elements;
+} importer_t;
 
-const char *nm_snapshot_name(const nm_snapshot_t *s)
-{
-	return s->name;
-}
+/* ---- one element ---- */
 
-const nm_config_t *nm_snapshot_config(const nm_snapshot_t *s)
-{
-	return &s->config;
-}
-
-/* A required top-level member of the given JSON type. */
-static const json_t *member(const json_t *root, const char *key, json_type type, const char *what, nm_err_t *err)
-{
-	const json_t *v = json_object_get(root, key);
-	if (!v || json_is_null(v)) {
-		nm_err_set(err, NM_ST_INVALID, "%s: field required", key);
-		return NULL;
-	}
-	if (json_typeof(v) != type) {
-		nm_err_set(err, NM_ST_INVALID, "%s: must be %s", key, what);
-		return NULL;
-	}
-	return v;
-}
-
-/* Decode every element of one array with `decode`; ids must be present
- * and unique within the array. */
-typedef int (*decode_fn)(const json_t *, const nm_decode_opts_t *, void *, unsigned *, nm_err_t *);
-
-static int decode_array(const json_t *arr, const char *name, const nm_decode_opts_t *base, size_t elem_size,
-                        decode_fn decode, char *(*id_of)(void *), void **items, size_t *count, nm_err_t *err)
-{
-	size_t n = json_array_size(arr);
-	char *v = nm_xcalloc(n ? n : 1, elem_size);
-	*items = v;
-	*count = 0;
-	nm_hmap_t seen = {0};
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char prefix[64];
-		snprintf(prefix, sizeof prefix, "%s[%zu].", name, i);
-		const json_t *o = json_array_get(arr, i);
-		nm_decode_opts_t opts = *base;
-		opts.prefix = prefix;
-		unsigned present;
-		if (!json_is_object(o))
-			rc = nm_err_set(err, NM_ST_INVALID, "%s[%zu]: must be an object", name, i);
-		else if (!json_object_get(o, "id") || json_is_null(json_object_get(o, "id")))
-			rc = nm_err_set(err, NM_ST_INVALID, "%sid: field required", prefix);
-		else
-			rc = decode(o, &opts, v + i * elem_size, &present, err);
-		(*count)++; /* decoded (or partly decoded) items are freed by the caller */
-		if (rc == 0) {
-			char *id = id_of(v + i * elem_size);
-			if (nm_hmap_get(&seen, id, strlen(id)))
-				rc = nm_err_set(err, NM_ST_INVALID, "%sid: duplicate id %.*s", prefix, NM_ERR_STR(id, 255));
-			else
-				nm_hmap_put(&seen, id, strlen(id), (void *)1);
-		}
-	}
-	nm_hmap_free(&seen);
-	return rc;
-}
-
-static char *neuron_id(void *p) { return ((nm_neuron_t *)p)->id; }
-static char *synapse_id(void *p) { return ((nm_synapse_t *)p)->id; }
-static char *fiber_id(void *p) { return ((nm_fiber_t *)p)->id; }
-
-/* typed_memories / projects inside metadata: objects with a string key
- * field; typed memories also need a valid memory_type. */
-static int decode_blobs(const json_t *arr, const char *name, const char *keyfield, bool typed, blob_item_t **out,
-                        size_t *count, nm_err_t *err)
-{
-	*out = NULL;
-	*count = 0;
-	if (!arr || json_is_null(arr))
-		return 0;
-	if (!json_is_array(arr))
-		return nm_err_set(err, NM_ST_INVALID, "metadata.%s: must be an array", name);
-	size_t n = json_array_size(arr);
-	*out = nm_xcalloc(n ? n : 1, sizeof **out);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *o = json_array_get(arr, i);
-		const json_t *k = json_object_get(o, keyfield);
-		if (!json_is_object(o) || !json_is_string(k) || !nm_id_valid(json_string_value(k), json_string_length(k)))
-			return nm_err_set(err, NM_ST_INVALID, "metadata.%s[%zu].%s: must be a non-empty string", name, i,
-			                  keyfield);
-		int mtype = 0;
-		if (typed) {
-			const json_t *t = json_object_get(o, "memory_type");
-			if (!json_is_string(t))
-				return nm_err_set(err, NM_ST_INVALID, "metadata.%s[%zu].memory_type: must be a string", name, i);
-			mtype = nm_enum_parse(&nm_enum_memory_type, json_string_value(t), json_string_length(t));
-			if (mtype < 0)
-				return nm_err_set(err, NM_ST_BAD_REQUEST, "metadata.%s[%zu].memory_type: unknown value '%.*s';"
-				                  " allowed: %s", name, i, NM_ERR_STR(json_string_value(t), 60),
-				                  nm_enum_allowed(&nm_enum_memory_type));
-		}
-		(*out)[*count].key = nm_xstrdup(json_string_value(k));
-		(*out)[*count].mtype = mtype;
-		(*out)[*count].json = nm_json_text(o);
-		(*count)++;
-	}
-	return 0;
-}
-
-static int decode_head(const json_t *root, nm_snapshot_t *s, nm_err_t *err)
-{
-	const json_t *v;
-	if (!(v = member(root, "brain_name", JSON_STRING, "a string", err)))
-		return -NM_ST_INVALID;
-	size_t len = json_string_length(v);
-	if (len == 0 || memchr(json_string_value(v), 0, len))
-		return nm_err_set(err, NM_ST_INVALID, "brain_name: must be a non-empty string");
-	s->name = nm_xstrdup(json_string_value(v));
-	int64_t t;
-	if (!(v = member(root, "exported_at", JSON_STRING, "a datetime", err)))
-		return -NM_ST_INVALID;
-	if (nm_time_parse(json_string_value(v), json_string_length(v), &t))
-		return nm_err_set(err, NM_ST_INVALID, "exported_at: invalid datetime");
-	if (!member(root, "version", JSON_STRING, "a string", err))
-		return -NM_ST_INVALID;
-	return 0;
-}
-
-static int decode_meta(const json_t *root, nm_snapshot_t *s, nm_err_t *err)
-{
-	const json_t *meta = json_object_get(root, "metadata");
-	if (meta && !json_is_null(meta) && !json_is_object(meta))
-		return nm_err_set(err, NM_ST_INVALID, "metadata: must be an object");
-	json_t *rest = json_object();
-	const char *k;
-	json_t *v;
-	if (meta)
-		json_object_foreach((json_t *)meta, k, v)
-			if (strcmp(k, "typed_memories") != 0 && strcmp(k, "projects") != 0)
-				json_object_set(rest, k, v);
-	s->meta = nm_json_text(rest);
-	json_decref(rest);
-	int rc = decode_blobs(json_object_get(meta, "typed_memories"), "typed_memories", "fiber_id", true, &s->typed,
-	                      &s->ntyped, err);
-	if (rc == 0)
-		rc = decode_blobs(json_object_get(meta, "projects"), "projects", "id", false, &s->projects,
-		                  &s->nprojects, err);
-	return rc;
-}
-
-int nm_snapshot_decode(const json_t *root, const nm_decode_opts_t *o, nm_snapshot_t **out, nm_err_t *err)
-{
-	nm_snapshot_t *s = nm_xcalloc(1, sizeof *s);
-	nm_decode_opts_t base = *o;
-	base.mode = NM_DECODE_CREATE;
-	s->config = nm_config_default;
-	const json_t *neurons, *synapses, *fibers, *config;
-	int rc = decode_head(root, s, err);
-	if (rc == 0 && !(neurons = member(root, "neurons", JSON_ARRAY, "an array", err)))
-		rc = -NM_ST_INVALID;
-	if (rc == 0 && !(synapses = member(root, "synapses", JSON_ARRAY, "an array", err)))
-		rc = -NM_ST_INVALID;
-	if (rc == 0 && !(fibers = member(root, "fibers", JSON_ARRAY, "an array", err)))
-		rc = -NM_ST_INVALID;
-	if (rc == 0 && !(config = member(root, "config", JSON_OBJECT, "an object", err)))
-		rc = -NM_ST_INVALID;
-	if (rc == 0)
-		rc = nm_config_decode(config, "", &s->config, err);
-	if (rc == 0)
-		rc = decode_array(neurons, "neurons", &base, sizeof(nm_neuron_t), (decode_fn)nm_neuron_decode, neuron_id,
-		                  (void **)&s->neurons, &s->nneurons, err);
-	if (rc == 0)
-		rc = decode_array(synapses, "synapses", &base, sizeof(nm_synapse_t), (decode_fn)nm_synapse_decode,
-		                  synapse_id, (void **)&s->synapses, &s->nsynapses, err);
-	if (rc == 0)
-		rc = decode_array(fibers, "fibers", &base, sizeof(nm_fiber_t), (decode_fn)nm_fiber_decode, fiber_id,
-		                  (void **)&s->fibers, &s->nfibers, err);
-	if (rc == 0)
-		rc = decode_meta(root, s, err);
-	if (rc < 0) {
-		nm_snapshot_free(s);
-		return rc;
-	}
-	for (size_t i = 0; i < s->nneurons; i++)
-		nm_hmap_put(&s->neuron_ids, s->neurons[i].id, strlen(s->neurons[i].id), (void *)1);
-	*out = s;
-	return 0;
-}
-
-/* Upsert helpers: update when the id exists, add otherwise. */
 static int upsert_neuron(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 {
 	int rc = nm_tx_neuron_exists(tx, n->id, err);
 	if (rc < 0)
 		return rc;
 	return rc ? nm_tx_neuron_update(tx, n, err) : nm_tx_neuron_add(tx, n, err);
-}
-
-static int endpoint_known(nm_tx_t *tx, const nm_snapshot_t *s, const char *id, nm_err_t *err)
-{
-	if (nm_hmap_get(&s->neuron_ids, id, strlen(id)))
-		return 1;
-	return nm_tx_neuron_exists(tx, id, err);
-}
-
-/* Check synapse i's endpoints: in the snapshot, or (with tx) stored. */
-static int check_endpoints(nm_tx_t *tx, const nm_snapshot_t *s, size_t i, nm_err_t *err)
-{
-	const nm_synapse_t *y = &s->synapses[i];
-	const char *ends[2] = {y->source_id, y->target_id};
-	const char *names[2] = {"source_id", "target_id"};
-	for (int e = 0; e < 2; e++) {
-		int rc = tx ? endpoint_known(tx, s, ends[e], err)
-		            : nm_hmap_get(&s->neuron_ids, ends[e], strlen(ends[e])) != NULL;
-		if (rc < 0)
-			return rc;
-		if (!rc)
-			return nm_err_set(err, NM_ST_INVALID, "synapses[%zu].%s: neuron %.*s not found", i, names[e], NM_ERR_STR(ends[e], 255));
-	}
-	return 0;
-}
-
-int nm_snapshot_check_closed(const nm_snapshot_t *s, nm_err_t *err)
-{
-	for (size_t i = 0; i < s->nsynapses; i++) {
-		int rc = check_endpoints(NULL, s, i, err);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }
 
 /* Is there a stored synapse (or fiber) with this id? 1 yes, 0 no. */
@@ -317,20 +82,25 @@ static int stored(nm_tx_t *tx, const char *id, bool synapse, nm_err_t *err)
 	if (rc == -NM_ST_NOT_FOUND)
 		return 0;
 	if (rc < 0) {
-		if (err)
-			*err = e;
+		*err = e;
 		return rc;
 	}
 	return 1;
 }
 
-static int upsert_synapse(nm_tx_t *tx, const nm_snapshot_t *s, size_t i, nm_err_t *err)
+static int upsert_synapse(nm_tx_t *tx, const nm_synapse_t *y, const char *prefix, nm_err_t *err)
 {
-	const nm_synapse_t *y = &s->synapses[i];
-	int rc = check_endpoints(tx, s, i, err);
+	const char *ends[2] = {y->source_id, y->target_id}, *names[2] = {"source_id", "target_id"};
+	for (int e = 0; e < 2; e++) {
+		int rc = nm_tx_neuron_exists(tx, ends[e], err);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			return nm_err_set(err, NM_ST_INVALID, "%s%s: neuron %.*s not found", prefix, names[e],
+			                  NM_ERR_STR(ends[e], 255));
+	}
+	int rc = stored(tx, y->id, true, err);
 	if (rc < 0)
-		return rc;
-	if ((rc = stored(tx, y->id, true, err)) < 0)
 		return rc;
 	return rc ? nm_tx_synapse_update(tx, y, err) : nm_tx_synapse_add(tx, y, err);
 }
@@ -343,26 +113,406 @@ static int upsert_fiber(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	return rc ? nm_tx_fiber_update(tx, f, err) : nm_tx_fiber_add(tx, f, err);
 }
 
-int nm_snapshot_apply(nm_tx_t *tx, const nm_snapshot_t *s, nm_err_t *err)
+/* A decoded object's id must be new to its section. */
+static int first_time(importer_t *im, int s, const char *id, const char *prefix, nm_err_t *err)
 {
-	int rc = 0;
-	for (size_t i = 0; i < s->nneurons && rc == 0; i++)
-		rc = upsert_neuron(tx, &s->neurons[i], err);
-	for (size_t i = 0; i < s->nsynapses && rc == 0; i++)
-		rc = upsert_synapse(tx, s, i, err);
-	nm_hmap_t fibers = {0};
-	for (size_t i = 0; i < s->nfibers && rc == 0; i++) {
-		rc = upsert_fiber(tx, &s->fibers[i], err);
-		nm_hmap_put(&fibers, s->fibers[i].id, strlen(s->fibers[i].id), (void *)1);
+	if (nm_idset_add(&im->ids[s], id, strlen(id)))
+		return 0;
+	return nm_err_set(err, NM_ST_INVALID, "%sid: duplicate id %.*s", prefix, NM_ERR_STR(id, 255));
+}
+
+static int model_element(importer_t *im, int s, const json_t *o, const char *prefix, nm_err_t *err)
+{
+	nm_decode_opts_t d = im->o->decode;
+	d.mode = NM_DECODE_CREATE;
+	d.prefix = prefix;
+	unsigned present;
+	const json_t *id = json_object_get(o, "id");
+	if (!id || json_is_null(id))
+		return nm_err_set(err, NM_ST_INVALID, "%sid: field required", prefix);
+	int rc;
+	if (s == NM_SNAP_NEURONS) {
+		nm_neuron_t n = {0};
+		if ((rc = nm_neuron_decode(o, &d, &n, &present, err)) == 0 && (rc = first_time(im, s, n.id, prefix, err)) == 0)
+			rc = upsert_neuron(im->tx, &n, err);
+		nm_neuron_clear(&n);
+	} else if (s == NM_SNAP_SYNAPSES) {
+		nm_synapse_t y = {0};
+		if ((rc = nm_synapse_decode(o, &d, &y, &present, err)) == 0 &&
+		    (rc = first_time(im, s, y.id, prefix, err)) == 0)
+			rc = upsert_synapse(im->tx, &y, prefix, err);
+		nm_synapse_clear(&y);
+	} else {
+		nm_fiber_t f = {0};
+		if ((rc = nm_fiber_decode(o, &d, &f, &present, err)) == 0 && (rc = first_time(im, s, f.id, prefix, err)) == 0)
+			rc = upsert_fiber(im->tx, &f, err);
+		nm_fiber_clear(&f);
 	}
-	for (size_t i = 0; i < s->ntyped && rc == 0; i++)
-		if (nm_hmap_get(&fibers, s->typed[i].key, strlen(s->typed[i].key)))
-			rc = nm_tx_typed_memory_put(tx, s->typed[i].key, (nm_memory_type_t)s->typed[i].mtype,
-			                            s->typed[i].json, err);
-	nm_hmap_free(&fibers);
-	for (size_t i = 0; i < s->nprojects && rc == 0; i++)
-		rc = nm_tx_project_put(tx, s->projects[i].key, s->projects[i].json, err);
-	if (rc == 0)
-		rc = nm_tx_meta_put(tx, s->meta, err);
 	return rc;
+}
+
+/* A typed memory (keyed by fiber_id, with a valid memory_type) or a
+ * project (keyed by id), stored as its JSON text without "kind". */
+static int blob_element(importer_t *im, int s, const json_t *o, const char *prefix, nm_err_t *err)
+{
+	const char *keyfield = s == NM_SNAP_TYPED ? "fiber_id" : "id";
+	const json_t *k = json_object_get(o, keyfield);
+	if (!json_is_string(k) || !nm_id_valid(json_string_value(k), json_string_length(k)))
+		return nm_err_set(err, NM_ST_INVALID, "%s%s: must be a non-empty string", prefix, keyfield);
+	const char *key = json_string_value(k);
+	json_t *copy = json_copy((json_t *)o);
+	json_object_del(copy, "kind");
+	char *text = nm_json_text(copy);
+	json_decref(copy);
+	int rc = 0;
+	if (s == NM_SNAP_PROJECTS) {
+		rc = nm_tx_project_put(im->tx, key, text, err);
+		im->res->counts[s]++;
+	} else {
+		const json_t *t = json_object_get(o, "memory_type");
+		int mtype = json_is_string(t) ? nm_enum_parse(&nm_enum_memory_type, json_string_value(t),
+		                                              json_string_length(t)) : -2;
+		if (mtype == -2)
+			rc = nm_err_set(err, NM_ST_INVALID, "%smemory_type: must be a string", prefix);
+		else if (mtype < 0)
+			rc = nm_err_set(err, NM_ST_BAD_REQUEST, "%smemory_type: unknown value '%.*s'; allowed: %s", prefix,
+			                NM_ERR_STR(json_string_value(t), 60), nm_enum_allowed(&nm_enum_memory_type));
+		else if (nm_idset_has(&im->ids[NM_SNAP_FIBERS], key, strlen(key))) {
+			rc = nm_tx_typed_memory_put(im->tx, key, (nm_memory_type_t)mtype, text, err);
+			im->res->counts[s]++;
+		}
+	}
+	free(text);
+	return rc;
+}
+
+/* Validate and apply one element of section s; where is its position
+ * ("neurons[3]" or "line 5") for error details. */
+static int element(importer_t *im, int s, const json_t *o, const char *where, nm_err_t *err)
+{
+	char prefix[96];
+	snprintf(prefix, sizeof prefix, im->o->ndjson ? "%s: " : "%s.", where);
+	if (!json_is_object(o))
+		return nm_err_set(err, NM_ST_INVALID, "%s: must be an object", where);
+	int rc = s <= NM_SNAP_FIBERS ? model_element(im, s, o, prefix, err) : blob_element(im, s, o, prefix, err);
+	if (rc == 0 && s <= NM_SNAP_FIBERS)
+		im->res->counts[s]++;
+	if (rc == 0 && ++im->elements % 100000 == 0 && im->o->progress)
+		im->o->progress(im->o->progress_arg, im->elements);
+	return rc;
+}
+
+/* ---- the document's head: brain_name, exported_at, version, config ---- */
+
+static int head_member(importer_t *im, const char *key, const json_t *v, nm_err_t *err)
+{
+	int64_t t;
+	if (strcmp(key, "brain_name") == 0) {
+		if (!json_is_string(v) || !json_string_length(v) || memchr(json_string_value(v), 0, json_string_length(v)))
+			return nm_err_set(err, NM_ST_INVALID, "brain_name: must be a non-empty string");
+		free(im->res->name);
+		im->res->name = nm_xstrdup(json_string_value(v));
+		im->have |= R_NAME;
+	} else if (strcmp(key, "exported_at") == 0) {
+		if (!json_is_string(v) || nm_time_parse(json_string_value(v), json_string_length(v), &t))
+			return nm_err_set(err, NM_ST_INVALID, "exported_at: invalid datetime");
+		im->have |= R_EXPORTED;
+	} else if (strcmp(key, "version") == 0) {
+		if (!json_is_string(v))
+			return nm_err_set(err, NM_ST_INVALID, "version: must be a string");
+		im->have |= R_VERSION;
+	} else if (strcmp(key, "config") == 0) {
+		if (!json_is_object(v))
+			return nm_err_set(err, NM_ST_INVALID, "config: must be an object");
+		im->have |= R_CONFIG;
+		return nm_config_decode(v, "", &im->res->config, err);
+	}
+	return 0;
+}
+
+/* The first missing required member, as a 422. */
+static int require(const importer_t *im, unsigned need, nm_err_t *err)
+{
+	static const char *const names[] = {"brain_name", "exported_at", "version", "config", "neurons", "synapses",
+	                                    "fibers"};
+	for (int i = 0; i < 7; i++)
+		if ((need & (1u << i)) && !(im->have & (1u << i)))
+			return nm_err_set(err, NM_ST_INVALID, "%s: field required", names[i]);
+	return 0;
+}
+
+/* Snapshot metadata besides typed_memories and projects. */
+static void keep_meta(importer_t *im, const char *key, json_t *v)
+{
+	if (!im->meta)
+		im->meta = json_object();
+	json_object_set(im->meta, key, v);
+}
+
+/* ---- JSON documents ---- */
+
+/* Apply the pending elements of every section whose turn has come. */
+static int advance(importer_t *im, nm_err_t *err)
+{
+	while (im->applied < NM_SNAP__COUNT && im->read[im->applied]) {
+		int s = im->applied;
+		pending_t *p = &im->pending[s];
+		for (size_t i = 0; i < p->n; i++) {
+			char where[64];
+			snprintf(where, sizeof where, "%s[%zu]", section_names[s], i);
+			int rc = element(im, s, p->v[i], where, err);
+			if (rc < 0)
+				return rc;
+		}
+		for (size_t i = 0; i < p->n; i++)
+			json_decref(p->v[i]);
+		free(p->v);
+		*p = (pending_t){0};
+		im->applied++;
+	}
+	return 0;
+}
+
+/* An array member naming section s: apply its elements as they come when
+ * it is their turn, else keep them for advance(). */
+static int json_section(importer_t *im, int s, nm_err_t *err)
+{
+	if (im->read[s])
+		return nm_err_set(err, NM_ST_INVALID, "%s: duplicate member", section_names[s]);
+	if (nm_jscan_peek(im->scan, err) != '[')
+		return nm_err_set(err, NM_ST_INVALID, "%s: must be an array", section_names[s]);
+	int rc = nm_jscan_arr_begin(im->scan, err);
+	while (rc == 0 && (rc = nm_jscan_arr_next(im->scan, err)) == 1) {
+		json_t *v;
+		if ((rc = nm_jscan_value(im->scan, &v, err)) < 0)
+			break;
+		if (im->applied == s) {
+			char where[64];
+			snprintf(where, sizeof where, "%s[%lld]", section_names[s], (long long)im->index[s]);
+			rc = element(im, s, v, where, err);
+			json_decref(v);
+		} else {
+			pending_t *p = &im->pending[s];
+			if (p->n == p->cap) {
+				p->cap = p->cap ? p->cap * 2 : 256;
+				p->v = nm_xrealloc(p->v, sizeof *p->v * p->cap);
+			}
+			p->v[p->n++] = v;
+		}
+		im->index[s]++;
+	}
+	if (rc < 0)
+		return rc;
+	im->read[s] = true;
+	return advance(im, err);
+}
+
+static int json_metadata(importer_t *im, nm_err_t *err)
+{
+	if (nm_jscan_peek(im->scan, err) == 'n') { /* null: no metadata */
+		json_t *v;
+		int rc = nm_jscan_value(im->scan, &v, err);
+		json_decref(v);
+		return rc;
+	}
+	if (nm_jscan_peek(im->scan, err) != '{')
+		return nm_err_set(err, NM_ST_INVALID, "metadata: must be an object");
+	const char *key;
+	int rc = nm_jscan_obj_begin(im->scan, err);
+	while (rc == 0 && (rc = nm_jscan_obj_next(im->scan, &key, err)) == 1) {
+		if (strcmp(key, "typed_memories") == 0 || strcmp(key, "projects") == 0) {
+			int s = key[0] == 't' ? NM_SNAP_TYPED : NM_SNAP_PROJECTS;
+			if (nm_jscan_peek(im->scan, err) == 'n') {
+				json_t *v;
+				rc = nm_jscan_value(im->scan, &v, err);
+				json_decref(v);
+				continue;
+			}
+			rc = json_section(im, s, err);
+			continue;
+		}
+		char *k = nm_xstrdup(key);
+		json_t *v;
+		if ((rc = nm_jscan_value(im->scan, &v, err)) == 0)
+			keep_meta(im, k, v);
+		json_decref(v);
+		free(k);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int import_json(importer_t *im, nm_err_t *err)
+{
+	const char *key;
+	if (nm_jscan_peek(im->scan, err) != '{')
+		return nm_err_set(err, NM_ST_INVALID, "body: must be a JSON object");
+	int rc = nm_jscan_obj_begin(im->scan, err);
+	while (rc == 0 && (rc = nm_jscan_obj_next(im->scan, &key, err)) == 1) {
+		int s = -1;
+		for (int i = 0; i <= NM_SNAP_FIBERS; i++)
+			if (strcmp(key, section_names[i]) == 0)
+				s = i;
+		if (s >= 0) {
+			im->have |= R_NEURONS << s;
+			rc = json_section(im, s, err);
+		} else if (strcmp(key, "metadata") == 0) {
+			rc = json_metadata(im, err);
+		} else {
+			char *k = nm_xstrdup(key);
+			json_t *v;
+			if ((rc = nm_jscan_value(im->scan, &v, err)) == 0)
+				rc = head_member(im, k, v, err);
+			json_decref(v);
+			free(k);
+		}
+	}
+	if (rc < 0 || (rc = nm_jscan_end(im->scan, err)) < 0)
+		return rc;
+	if ((rc = require(im, R_NAME | R_EXPORTED | R_VERSION | R_NEURONS | R_SYNAPSES | R_FIBERS | R_CONFIG, err)) < 0)
+		return rc;
+	im->read[NM_SNAP_TYPED] = im->read[NM_SNAP_PROJECTS] = true; /* optional */
+	return advance(im, err);
+}
+
+/* ---- NDJSON ---- */
+
+static int brain_line(importer_t *im, json_t *o, nm_err_t *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		if (strcmp(key, "metadata") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_object(v))
+				return nm_err_set(err, NM_ST_INVALID, "line %lld: metadata: must be an object",
+				                  (long long)nm_jscan_lineno(im->scan));
+			const char *mk;
+			json_t *mv;
+			json_object_foreach(v, mk, mv)
+				if (strcmp(mk, "typed_memories") != 0 && strcmp(mk, "projects") != 0)
+					keep_meta(im, mk, mv);
+			continue;
+		}
+		int rc = head_member(im, key, v, err);
+		if (rc < 0)
+			return nm_err_set(err, err->status, "line %lld: %s", (long long)nm_jscan_lineno(im->scan), err->detail);
+	}
+	int rc = require(im, R_NAME | R_EXPORTED | R_VERSION | R_CONFIG, err);
+	if (rc < 0)
+		return nm_err_set(err, err->status, "line %lld: %s", (long long)nm_jscan_lineno(im->scan), err->detail);
+	return 0;
+}
+
+/* The end line's counts must be those of the lines received. */
+static int end_line(importer_t *im, json_t *o, nm_err_t *err)
+{
+	static const char *const names[NM_SNAP__COUNT] = {"neuron_count", "synapse_count", "fiber_count",
+	                                                  "typed_memory_count", "project_count"};
+	for (int s = 0; s < NM_SNAP__COUNT; s++) {
+		const json_t *c = json_object_get(o, names[s]);
+		if (!json_is_integer(c) || json_integer_value(c) != im->index[s])
+			return nm_err_set(err, NM_ST_INVALID, "truncated or inconsistent stream: end line %s is %s, %lld %s"
+			                  " line(s) received", names[s], json_is_integer(c) ? "different" : "missing",
+			                  (long long)im->index[s], kinds[s]);
+	}
+	return 0;
+}
+
+static int kind_of(const char *k)
+{
+	for (int s = 0; s < NM_SNAP__COUNT; s++)
+		if (strcmp(k, kinds[s]) == 0)
+			return s;
+	return strcmp(k, "brain") == 0 ? -1 : strcmp(k, "end") == 0 ? NM_SNAP__COUNT : -2;
+}
+
+static int ndjson_line(importer_t *im, const char *line, size_t len, bool *ended, nm_err_t *err)
+{
+	long long n = (long long)nm_jscan_lineno(im->scan);
+	if (*ended)
+		return nm_err_set(err, NM_ST_INVALID, "line %lld: data after the end line", n);
+	json_error_t je;
+	json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, &je);
+	if (!o)
+		return nm_err_set(err, NM_ST_INVALID, "line %lld: invalid JSON: %s", n, je.text);
+	const json_t *k = json_object_get(o, "kind");
+	int rc = 0, s = json_is_string(k) ? kind_of(json_string_value(k)) : -3;
+	bool first = !(im->have & R_NAME);
+	if (!json_is_object(o) || s == -3)
+		rc = nm_err_set(err, NM_ST_INVALID, "line %lld: an object with a string \"kind\" is required", n);
+	else if (s == -2)
+		rc = nm_err_set(err, NM_ST_INVALID, "line %lld: unknown kind '%.*s'", n, NM_ERR_STR(json_string_value(k), 40));
+	else if (first != (s == -1))
+		rc = nm_err_set(err, NM_ST_INVALID, first ? "line %lld: the first line must be kind \"brain\""
+		                                          : "line %lld: a second \"brain\" line", n);
+	else if (s == -1)
+		rc = brain_line(im, o, err);
+	else if (s < im->applied)
+		rc = nm_err_set(err, NM_ST_INVALID, "line %lld: '%s' line out of order (after '%s' lines)", n, kinds[s],
+		                kinds[im->applied]);
+	else if (s == NM_SNAP__COUNT) {
+		rc = end_line(im, o, err);
+		*ended = true;
+	} else {
+		char where[32];
+		snprintf(where, sizeof where, "line %lld", n);
+		im->applied = s;
+		im->index[s]++;
+		rc = element(im, s, o, where, err);
+	}
+	json_decref(o);
+	return rc;
+}
+
+static int import_ndjson(importer_t *im, nm_err_t *err)
+{
+	const char *line;
+	size_t len;
+	bool ended = false;
+	int rc;
+	while ((rc = nm_jscan_line(im->scan, &line, &len, err)) == 1) {
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+			len--;
+		if (len && (rc = ndjson_line(im, line, len, &ended, err)) < 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (!ended)
+		return nm_err_set(err, NM_ST_INVALID, "truncated or inconsistent stream: no end line");
+	return 0;
+}
+
+/* ---- entry ---- */
+
+int nm_snapshot_import(nm_tx_t *tx, nm_reader_t rd, const nm_import_opts_t *o, nm_import_result_t *out,
+                       nm_err_t *err)
+{
+	memset(out, 0, sizeof *out);
+	out->config = nm_config_default;
+	importer_t im = {.tx = tx, .o = o, .res = out};
+	im.scan = nm_jscan_new(rd, o->max_value, o->max_depth);
+	int rc = o->ndjson ? import_ndjson(&im, err) : import_json(&im, err);
+	if (rc == 0) {
+		char *meta = im.meta ? nm_json_text(im.meta) : nm_xstrdup("{}");
+		rc = nm_tx_meta_put(tx, meta, err);
+		free(meta);
+	}
+	nm_jscan_free(im.scan);
+	for (int i = 0; i < 3; i++)
+		nm_idset_free(&im.ids[i]);
+	for (int s = 0; s < NM_SNAP__COUNT; s++) {
+		for (size_t i = 0; i < im.pending[s].n; i++)
+			json_decref(im.pending[s].v[i]);
+		free(im.pending[s].v);
+	}
+	json_decref(im.meta);
+	return rc < 0 ? rc : 0;
+}
+
+void nm_import_result_clear(nm_import_result_t *r)
+{
+	free(r->name);
+	memset(r, 0, sizeof *r);
 }

@@ -57,6 +57,7 @@ static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
 	atomic_init(&b->refs, 1);
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->wq_mu, NULL);
+	pthread_cond_init(&b->wq_cv, NULL);
 	b->stats.updated_at = NM_TIME_NONE;
 	return b;
 }

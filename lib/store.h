@@ -126,6 +126,13 @@ void nm_brain_write(nm_brain_t *b, nm_write_t *w);
 int nm_brain_write_sync(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_err_t *err),
                         void *arg, nm_err_t *err);
 
+/* The same, but apply runs in the calling thread, alone in its
+ * transaction: for long writes (a streamed import). The caller waits for
+ * the writer role, then holds it for the whole apply; other writes queue
+ * meanwhile and are committed right after. */
+int nm_brain_write_own(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_err_t *err), void *arg,
+                       nm_err_t *err);
+
 /* The brain a transaction belongs to (borrowed). */
 nm_brain_t *nm_tx_brain(nm_tx_t *tx);
 

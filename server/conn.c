@@ -79,6 +79,7 @@ void srv_conn_close(srv_conn_t *c)
 		c->next->prev = c->prev;
 	ctx->nconns--;
 	srv_conn_stream_drop(c);
+	srv_conn_stream_in_drop(c);
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
@@ -208,26 +209,38 @@ static int on_headers_complete(llhttp_t *p)
 	srv_route_match(r->method, url, plen, &r->match);
 	const srv_config_t *cfg = &c->ctx->cfg;
 	unsigned flags = r->match.route ? r->match.route->flags : 0;
-	r->body_limit = flags & SRV_R_IMPORT ? cfg->max_import : flags & SRV_R_BATCH ? cfg->max_batch : cfg->max_body;
+	r->body_limit = flags & SRV_R_IMPORT ? (srv_req_ndjson(r) ? cfg->max_ndjson : cfg->max_import)
+	              : flags & SRV_R_BATCH ? cfg->max_batch : cfg->max_body;
 	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)r->body_limit) {
 		r->error = 413; /* refuse before reading a byte of it */
 		return -1;
 	}
-	if (r->expect_continue)
-		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	c->state = CS_BODY;
 	srv_conn_arm(c, cfg->t_body);
+	if (flags & SRV_R_STREAM_IN) {
+		/* checked and handed to a worker now; the body follows through a pipe */
+		r->streamed = true;
+		srv_dispatch(c);
+		if (c->state != CS_BODY)
+			return 0; /* answered already: the rest of the body is dropped */
+	}
+	if (r->expect_continue)
+		write_raw(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
 	srv_conn_t *c = of(p);
-	if ((int64_t)(c->req.body.len + n) > c->req.body_limit) {
+	if ((int64_t)(c->req.body_bytes + n) > c->req.body_limit) {
 		c->req.error = 413;
 		return -1;
 	}
-	nm_buf_append(&c->req.body, at, n);
+	c->req.body_bytes += n;
+	if (c->req.streamed)
+		srv_conn_stream_in_push(c, at, n);
+	else
+		nm_buf_append(&c->req.body, at, n);
 	return 0;
 }
 
@@ -235,7 +248,14 @@ static int on_message_complete(llhttp_t *p)
 {
 	srv_conn_t *c = of(p);
 	c->close_after_write = !llhttp_should_keep_alive(p);
-	c->req.body_bytes = c->req.body.len;
+	if (c->req.streamed) { /* dispatched at the headers; the answer comes from the job */
+		srv_conn_stream_in_end(c);
+		if (c->state == CS_BODY) {
+			c->state = CS_BUSY;
+			uv_timer_stop(&c->timer);
+		}
+		return HPE_PAUSED;
+	}
 	c->state = CS_BUSY;
 	uv_timer_stop(&c->timer);
 	srv_dispatch(c);
@@ -286,7 +306,7 @@ static void feed(srv_conn_t *c, const char *data, size_t len)
 			uv_read_stop((uv_stream_t *)&c->tcp);
 		return;
 	}
-	if (c->state == CS_CLOSED || c->state == CS_WRITE)
+	if (c->state == CS_CLOSED || c->state == CS_WRITE || c->state == CS_LINGER)
 		return;
 	int status = c->req.error ? c->req.error : 400;
 	const char *detail = status == 431 ? "request header fields too large"
@@ -310,6 +330,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (c->state == CS_BODY)
 		srv_conn_arm(c, c->ctx->cfg.t_body); /* body timeout counts stalls, not total time */
 	feed(c, buf->base, (size_t)nread);
+	srv_conn_stream_in_check(c);
+}
+
+void srv_conn_resume_reading(srv_conn_t *c)
+{
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
 /* After an answer: go back to reading, parsing what is already here. */
@@ -448,6 +474,14 @@ char *srv_conn_head(srv_conn_t *c, int status, const char *ctype, int64_t len, c
 {
 	srv_ctx_t *ctx = c->ctx;
 	srv_req_t *r = &c->req;
+	if (r->streamed && c->state == CS_BODY) {
+		/* answered before the whole body came: drop the rest, then close */
+		if (!r->error)
+			r->error = status;
+		if (c->job_pending)
+			c->gen++; /* this answer wins; the job's is dropped */
+		srv_conn_stream_in_drop(c);
+	}
 	if (r->error || status == 400 || ctx->shutting_down)
 		c->close_after_write = true;
 	if (!r->reqid[0])
@@ -512,6 +546,8 @@ void srv_conn_job_done(srv_job_t *job)
 	srv_conn_t *c = job->conn;
 	job->ctx->in_flight--;
 	c->job_pending = false;
+	if (c->gen == job->conn_gen)
+		srv_conn_stream_in_drop(c); /* the job is done with the body */
 	if (c->state == CS_CLOSED) {
 		if (c->open_handles == 0)
 			conn_free(c);

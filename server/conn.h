@@ -42,6 +42,7 @@ typedef struct srv_req {
 	uint64_t t0;                  /* uv_hrtime at the first byte */
 	char reqid[48];
 	int error;                    /* status to answer a broken request with, then close */
+	bool streamed;                /* SRV_R_STREAM_IN: dispatched at the headers, body piped to the job */
 	const char *route_name;       /* for metrics */
 } srv_req_t;
 
@@ -61,6 +62,8 @@ struct srv_conn {
 	size_t pend_len;
 	srv_pipe_t *out;              /* a streamed answer being sent (conn_stream.c) */
 	bool out_writing;             /* a chunk of it is being written */
+	srv_pipe_t *in;               /* a streamed request body being received (conn_stream.c) */
+	bool in_paused;               /* reading stopped: the pipe is full */
 	char rbuf[64 * 1024];         /* read buffer */
 	srv_req_t req;
 };
@@ -86,10 +89,22 @@ int srv_conn_write(srv_conn_t *c, char *head, size_t hlen, char *body, size_t bl
                    void (*after)(srv_conn_t *c, int status));
 void srv_conn_close(srv_conn_t *c);
 void srv_conn_arm(srv_conn_t *c, double seconds);
+void srv_conn_resume_reading(srv_conn_t *c);
 
 /* conn_stream.c: a job answered with a pipe (srv_job_stream): send its
  * head and then the pipe's bytes as chunks; drop: the connection closes. */
 void srv_conn_stream_out(srv_conn_t *c, srv_job_t *job);
 void srv_conn_stream_drop(srv_conn_t *c);
+/* A streamed request body: in_start gives the job its end of a new pipe
+ * (dispatch); push/end feed it (parser); check stops reading while the
+ * pipe is full (after each read; the worker's reads resume it); drop lets
+ * go of it (answered, closed). */
+void srv_conn_stream_in_start(srv_conn_t *c, srv_job_t *job);
+void srv_conn_stream_in_push(srv_conn_t *c, const char *p, size_t n);
+void srv_conn_stream_in_end(srv_conn_t *c);
+void srv_conn_stream_in_check(srv_conn_t *c);
+void srv_conn_stream_in_drop(srv_conn_t *c);
+/* Does the request ask for NDJSON (Content-Type or ?format=ndjson)? */
+bool srv_req_ndjson(const srv_req_t *r);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * conn_stream.c — answers streamed from a worker through a pipe (pipe.c):
- * exports of whole brains, sent with Transfer-Encoding: chunked while the
- * worker is still writing them (PROTOCOL.md §6.6 "Export transport").
+ * conn_stream.c — bodies streamed through a pipe (pipe.c) between the
+ * connection and a worker, both ways.
+ *
+ * Out: exports of whole brains, sent with Transfer-Encoding: chunked while
+ * the worker is still writing them (PROTOCOL.md §6.6 "Export transport").
  *
  * The pump sends whatever the pipe holds as one chunk, waits for that write
  * to finish, then looks again; when the pipe is empty it waits for the
@@ -11,13 +13,22 @@
  * on); a failed one closes the connection without it, which a client sees
  * as truncation. A client that stops reading trips the write timeout
  * (timeouts.body), which closes the connection and cancels the pipe, and
- * the worker stops. Loop thread only.
+ * the worker stops.
+ *
+ * In: an import's body goes to the job as it arrives. The request was
+ * dispatched at its headers (SRV_R_STREAM_IN), so auth, route and brain
+ * checks answered before any body byte was read; the parser pushes body
+ * bytes into the pipe, reading stops while the pipe is full and resumes
+ * when the worker has read. An answer that comes before the body ended
+ * (an invalid element at line 3) drops the rest and closes the connection.
+ * Loop thread only.
  */
 #include "conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void pump(void *arg);
 
@@ -88,4 +99,75 @@ void srv_conn_stream_drop(srv_conn_t *c)
 		return;
 	srv_pipe_cancel(c->out, true);
 	finish(c);
+}
+
+/* ---- request bodies ---- */
+
+static void resume(void *arg)
+{
+	srv_conn_t *c = arg;
+	if (!c->in || !c->in_paused || c->state != CS_BODY || srv_pipe_full(c->in))
+		return;
+	c->in_paused = false;
+	srv_conn_arm(c, c->ctx->cfg.t_body);
+	srv_conn_resume_reading(c);
+}
+
+void srv_conn_stream_in_start(srv_conn_t *c, srv_job_t *job)
+{
+	srv_pipe_t *p = srv_pipe_new(c->ctx, 1u << 20);
+	job->in = p;
+	c->in = p;
+	srv_pipe_on_wake(p, resume, c);
+}
+
+void srv_conn_stream_in_push(srv_conn_t *c, const char *p, size_t n)
+{
+	if (c->in)
+		srv_pipe_push(c->in, p, n);
+}
+
+void srv_conn_stream_in_end(srv_conn_t *c)
+{
+	if (c->in)
+		srv_pipe_close(c->in, true);
+}
+
+void srv_conn_stream_in_check(srv_conn_t *c)
+{
+	if (c->in && c->state == CS_BODY && !c->in_paused && srv_pipe_full(c->in)) {
+		c->in_paused = true;
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		uv_timer_stop(&c->timer); /* waiting for the worker, not the client */
+	}
+}
+
+void srv_conn_stream_in_drop(srv_conn_t *c)
+{
+	if (!c->in)
+		return;
+	srv_pipe_on_wake(c->in, NULL, NULL);
+	srv_pipe_cancel(c->in, true);
+	srv_pipe_release(c->in);
+	c->in = NULL;
+	if (c->in_paused && c->state != CS_CLOSED) {
+		c->in_paused = false;
+		srv_conn_resume_reading(c); /* drop what is left */
+	}
+}
+
+bool srv_req_ndjson(const srv_req_t *r)
+{
+	if (r->ctype && strncasecmp(r->ctype, "application/x-ndjson", 20) == 0)
+		return true;
+	const char *url = r->url.data ? r->url.data : "";
+	const char *q = memchr(url, '?', r->url.len);
+	if (!q)
+		return false;
+	srv_query_t qs;
+	srv_query_parse(&qs, q + 1, r->url.len - (size_t)(q + 1 - url));
+	const char *f = srv_query_get(&qs, "format");
+	bool nd = f && strcmp(f, "ndjson") == 0;
+	srv_query_free(&qs);
+	return nd;
 }

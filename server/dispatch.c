@@ -130,7 +130,10 @@ static srv_job_t *make_job(srv_conn_t *c, nm_brain_t *b, const srv_principal_t *
 	const char *q = memchr(url, '?', r->url.len);
 	if (q)
 		srv_query_parse(&job->query, q + 1, r->url.len - (size_t)(q + 1 - url));
-	job->body = nm_buf_steal(&r->body, &job->body_len);
+	if (r->streamed)
+		srv_conn_stream_in_start(c, job);
+	else
+		job->body = nm_buf_steal(&r->body, &job->body_len);
 	job->brain_header = nm_xstrdup(r->brain_id);
 	job->accept = nm_xstrdup(r->accept);
 	job->content_type_in = nm_xstrdup(r->ctype);

@@ -163,6 +163,7 @@ enum {
 	SRV_R_METRICS = 1u << 6,      /* public unless metrics.require_auth */
 	SRV_R_BATCH = 1u << 7,        /* batch body limit */
 	SRV_R_LONG = 1u << 8,         /* runs on the long-job pool */
+	SRV_R_STREAM_IN = 1u << 9,    /* dispatched at the headers; the body reaches the job through job->in */
 };
 
 typedef struct srv_route {
@@ -215,6 +216,7 @@ struct srv_job {
 	srv_query_t query;
 	char *body;
 	size_t body_len;
+	srv_pipe_t *in;               /* SRV_R_STREAM_IN: the body, read as it arrives (srv_pipe_read) */
 	char *brain_header;           /* X-Brain-ID as sent (may name no brain) */
 	char *accept;                 /* Accept, or NULL */
 	char *content_type_in;        /* Content-Type of the request, or NULL */

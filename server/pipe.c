@@ -158,6 +158,7 @@ void srv_pipe_close(srv_pipe_t *p, bool ok)
 		p->eof = true;
 	else
 		p->failed = true;
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	wake(p);
 }

@@ -175,6 +175,10 @@ void srv_job_free(srv_job_t *job)
 	nm_brain_release(job->brain);
 	free(job->principal);
 	nm_buf_free(&job->out);
+	if (job->in) { /* the worker's end of a request body */
+		srv_pipe_cancel(job->in, false);
+		srv_pipe_release(job->in);
+	}
 	if (job->pipe) { /* never reached a connection */
 		srv_pipe_cancel(job->pipe, true);
 		srv_pipe_release(job->pipe);

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "isotime.h"
 #include "snapshot.h"
@@ -82,65 +83,48 @@ done:
 
 /* ---- import ---- */
 
+typedef struct import_run {
+	srv_job_t *job;
+	nm_import_opts_t o;
+	nm_import_result_t res;
+} import_run_t;
+
+static ssize_t body_read(void *arg, char *buf, size_t cap, nm_err_t *err)
+{
+	ssize_t n = srv_pipe_read(arg, buf, cap);
+	return n >= 0 ? n : nm_err_set(err, NM_ST_BAD_REQUEST, "request body incomplete");
+}
+
+static void import_progress(void *arg, int64_t elements)
+{
+	srv_log("import into brain %s: %lld elements so far", nm_brain_id(arg), (long long)elements);
+}
+
+static int import_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
+{
+	import_run_t *r = arg;
+	return nm_snapshot_import(tx, (nm_reader_t){body_read, r->job->in}, &r->o, &r->res, err);
+}
+
 static int take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err)
 {
-	const nm_snapshot_t *s = arg;
+	const nm_import_result_t *res = arg;
 	free(rec->name);
-	rec->name = nm_xstrdup(nm_snapshot_name(s));
-	rec->config = *nm_snapshot_config(s);
+	rec->name = nm_xstrdup(res->name);
+	rec->config = res->config;
 	return 0;
 }
 
-/* After the write: on success name and config come from the snapshot; on
- * failure a brain created for this import goes again (nothing imported). */
-typedef struct import_state {
-	nm_snapshot_t *snap;
-	bool created;
-} import_state_t;
-
-static void import_state_free(void *p)
+/* The brain to import into when the path names none yet: created now
+ * (named after its id until the snapshot's name is known), deleted again
+ * if the import fails. */
+static int import_target(srv_job_t *job, bool *created)
 {
-	import_state_t *is = p;
-	nm_snapshot_free(is->snap);
-	free(is);
-}
-
-static int import_apply(nm_tx_t *tx, nm_write_t *w, nm_err_t *err)
-{
-	const import_state_t *is = srv_write_job(w)->state;
-	return nm_snapshot_apply(tx, is->snap, err);
-}
-
-static void import_done(nm_write_t *w)
-{
-	srv_job_t *job = srv_write_job(w);
-	import_state_t *is = job->state;
-	nm_err_t err = {0};
-	if (w->err.status) {
-		srv_job_errfrom(job, &w->err);
-		if (is->created)
-			nm_brain_delete(job->brain, NULL);
-	} else if (nm_brain_update(job->brain, take_name_config, is->snap, &err) < 0) {
-		srv_job_errfrom(job, &err);
-	} else {
-		srv_job_put_brain(job, 200, job->brain);
-	}
-	srv_job_finish(job);
-}
-
-/* A brain for the import to fill, when the path names none yet. Its
- * synapses can then only point into the snapshot: that is checked before
- * the brain exists. */
-static int import_target(srv_job_t *job, const nm_snapshot_t *s, bool *created)
-{
-	nm_err_t cerr = {0};
-	if (nm_snapshot_check_closed(s, &cerr) < 0)
-		return srv_job_errfrom(job, &cerr);
 	nm_brain_rec_t rec = {0};
 	nm_err_t err = {0};
 	rec.id = nm_xstrdup(job->params[0]);
-	rec.name = nm_xstrdup(nm_snapshot_name(s));
-	rec.config = *nm_snapshot_config(s);
+	rec.name = nm_xstrdup(job->params[0]);
+	rec.config = nm_config_default;
 	rec.owner_id = nm_xstrdup(job->principal);
 	int rc = nm_store_brain_create(job->ctx->store, &rec, &job->brain, &err);
 	nm_brain_rec_clear(&rec);
@@ -159,31 +143,33 @@ static int import_target(srv_job_t *job, const nm_snapshot_t *s, bool *created)
 void srv_h_brain_import(srv_job_t *job)
 {
 	nm_err_t err = {0};
-	nm_snapshot_t *s = NULL;
-	json_t *body = srv_job_body(job);
-	if (!body)
-		goto fail;
-	nm_decode_opts_t o;
-	srv_decode_opts(job, NM_DECODE_CREATE, &o);
-	int rc = nm_snapshot_decode(body, &o, &s, &err);
-	json_decref(body);
-	if (rc < 0) {
-		srv_job_errfrom(job, &err);
-		goto fail;
+	import_run_t r = {.job = job};
+	const char *format = srv_query_get(&job->query, "format");
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "ndjson") != 0) {
+		srv_job_error(job, 400, "format: unknown value '%.*s'; allowed: json, ndjson", NM_ERR_STR(format, 60));
+		goto done;
 	}
+	r.o.ndjson = format ? strcmp(format, "ndjson") == 0
+	                    : job->content_type_in && strncasecmp(job->content_type_in, NDJSON_TYPE, 20) == 0;
+	srv_decode_opts(job, NM_DECODE_CREATE, &r.o.decode);
+	r.o.max_value = (size_t)job->ctx->cfg.max_body;
+	r.o.max_depth = job->ctx->cfg.max_json_depth;
+	r.o.progress = import_progress;
 	bool created = false;
-	if (!job->brain && import_target(job, s, &created) < 0)
-		goto fail;
-	import_state_t *is = nm_xcalloc(1, sizeof *is);
-	is->snap = s;
-	is->created = created;
-	job->state = is;
-	job->state_free = import_state_free;
-	job->write.apply = import_apply;
-	job->write.done = import_done;
-	nm_brain_write(job->brain, &job->write);
-	return;
-fail:
-	nm_snapshot_free(s);
+	if (!job->brain && import_target(job, &created) < 0)
+		goto done;
+	r.o.progress_arg = job->brain;
+	if (nm_brain_write_own(job->brain, import_apply, &r, &err) < 0) {
+		srv_job_errfrom(job, &err);
+		if (created)
+			nm_brain_delete(job->brain, NULL);
+	} else if (nm_brain_update(job->brain, take_name_config, &r.res, &err) < 0) {
+		srv_job_errfrom(job, &err);
+	} else {
+		srv_job_put_brain(job, 200, job->brain);
+	}
+done:
+	nm_import_result_clear(&r.res);
+	srv_pipe_cancel(job->in, false); /* whatever is still coming is not wanted */
 	srv_job_finish(job);
 }
