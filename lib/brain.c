@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "isotime.h"
 #include "mem.h"
 
@@ -407,4 +408,27 @@ int nm_brain_write_sync(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_e
 	pthread_mutex_destroy(&s.mu);
 	pthread_cond_destroy(&s.cv);
 	return sync_result(&s, err);
+}
+
+int nm_brain_backup(nm_brain_t *b, const char *dest, const nm_progress_t *p, int64_t *bytes, nm_err_t *err)
+{
+	void *bs;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	if (!be->backup)
+		return nm_err_set(err, NM_ST_INVALID, "backup: the %s backend keeps no files to back up;"
+		                  " use GET /brain/{id}/export", be->name);
+	nm_brain_rec_t rec;
+	nm_brain_rec_get(b, &rec);
+	nm_jw_t w;
+	nm_jw_init(&w);
+	nm_jw_brain(&w, &rec, NULL);
+	nm_brain_rec_clear(&rec);
+	nm_tx_t *tx;
+	int rc = nm_brain_read_begin(b, &tx, err);
+	if (rc == 0) {
+		rc = be->backup(tx, dest, w.buf.data, p, bytes, err);
+		nm_brain_read_end(tx);
+	}
+	nm_jw_free(&w);
+	return rc;
 }

@@ -97,6 +97,14 @@ struct nm_backend {
 	int (*kv_get)(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 	int (*kv_del)(nm_tx_t *, const char *, nm_err_t *);
 	int (*kv_scan)(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
+	/* Backup (NULL: the backend keeps no files). backup: copy the snapshot
+	 * of read tx to file dest with the brain record (JSON) inside, *bytes
+	 * its size; backup_check: is file a restorable backup, and its record
+	 * (owned, or NULL); brain_restore: replace the (closed) brain's storage
+	 * with file. */
+	int (*backup)(nm_tx_t *, const char *, const char *, const nm_progress_t *, int64_t *, nm_err_t *);
+	int (*backup_check)(const char *, char **, nm_err_t *);
+	int (*brain_restore)(void *, const nm_brain_rec_t *, const char *, nm_err_t *);
 };
 
 /*

@@ -1,7 +1,7 @@
 /*
  * lifecycle.h — work on a whole brain that runs as a job: decay and
- * pruning (ENGINE.md §6, decay.c), fiber archiving (archive.c) and online
- * backup (backup.c).
+ * pruning (ENGINE.md §6, decay.c) and fiber archiving (archive.c); online
+ * backup is nm_brain_backup (store.h). Progress: nm_progress_t (store.h).
  *
  * A run never holds the brain's writer for long: it works in batches, each
  * batch one write through the brain's group-commit writer (store.h), so
@@ -18,13 +18,6 @@
 
 #include "jsonw.h"
 #include "store.h"
-
-/* Progress of a run, reported after each batch (from the running thread). */
-typedef struct nm_progress {
-	void (*step)(void *arg, int64_t done, int64_t total);
-	bool (*stop)(void *arg);      /* polled between batches: true ends the run early */
-	void *arg;
-} nm_progress_t;
 
 /* ---- decay (decay.c) ---- */
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "isotime.h"
 #include "mem.h"
 #include "uuid.h"
@@ -391,4 +392,58 @@ int nm__not_found(nm_err_t *err, const char *kind, const char *id)
 int nm__exists(nm_err_t *err, const char *kind, const char *id)
 {
 	return nm_err_set(err, NM_ST_CONFLICT, "%s %.*s already exists", kind, NM_ERR_STR(id, 255));
+}
+
+/* A brain record from a backup's JSON (the wire shape), for id. */
+static void record_from(const char *json, const char *id, nm_brain_rec_t *rec)
+{
+	json_t *v = json ? json_loads(json, 0, NULL) : NULL;
+	nm_decode_opts_t o = {.mode = NM_DECODE_CREATE, .prefix = ""};
+	unsigned present;
+	nm_err_t e = {0};
+	memset(rec, 0, sizeof *rec);
+	if (!json_is_object(v) || nm_brain_decode(v, &o, &nm_config_default, rec, &present, &e) < 0) {
+		nm_brain_rec_clear(rec);
+		memset(rec, 0, sizeof *rec);
+		rec->config = nm_config_default;
+	}
+	json_decref(v);
+	free(rec->id);
+	rec->id = nm_xstrdup(id);
+	if (!rec->name)
+		rec->name = nm_xstrdup(id);
+}
+
+int nm_store_restore(nm_store_t *st, const char *file, const char *id, nm_err_t *err)
+{
+	if (!st->be->backup_check)
+		return nm_err_set(err, NM_ST_INVALID, "restore: the %s backend has no files to restore into", st->be->name);
+	if (!nm_id_valid(id, strlen(id)))
+		return nm_err_set(err, NM_ST_INVALID, "restore: invalid brain id");
+	char *json = NULL;
+	int rc = st->be->backup_check(file, &json, err);
+	if (rc < 0)
+		return rc;
+	nm_brain_t *b = nm_store_brain_get(st, id);
+	if (!b) {
+		nm_brain_rec_t rec;
+		record_from(json, id, &rec);
+		rc = nm_store_brain_create(st, &rec, &b, err);
+		nm_brain_rec_clear(&rec);
+	}
+	free(json);
+	if (rc < 0)
+		return rc;
+	nm__brain_close_idle(b);
+	pthread_mutex_lock(&b->mu);
+	bool busy = b->bd != NULL;
+	if (!busy)
+		rc = st->be->brain_restore(st->bs, &b->rec, file, err);
+	b->stats_valid = false;
+	b->stats_gen++;
+	pthread_mutex_unlock(&b->mu);
+	nm_brain_release(b);
+	if (busy)
+		return nm_err_set(err, NM_ST_CONFLICT, "restore: brain %s is in use", id);
+	return rc;
 }

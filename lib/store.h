@@ -257,7 +257,25 @@ int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts,
 /* Bytes the brain's storage takes (0 for the memory backend). */
 int64_t nm_tx_size_bytes(nm_tx_t *tx);
 
-/* ---- lifecycle (lifecycle.h): cursors over states and synapses ---- */
+/* ---- lifecycle (lifecycle.h): progress, backup, cursors ---- */
+
+/* Progress of a long run, reported from the running thread. */
+typedef struct nm_progress {
+	void (*step)(void *arg, int64_t done, int64_t total);
+	bool (*stop)(void *arg);      /* polled between steps: true ends the run early */
+	void *arg;
+} nm_progress_t;
+
+/* Online backup: copy b's committed contents, as of now, into the new
+ * file dest, with b's record inside; b keeps serving meanwhile. 422 for
+ * backends that keep no files. *bytes: the copy's size. */
+int nm_brain_backup(nm_brain_t *b, const char *dest, const nm_progress_t *p, int64_t *bytes, nm_err_t *err);
+/* Restore brain id from a backup file: its contents are replaced (record
+ * kept), or it is created from the record inside the file. The file is
+ * checked first (an nmemd brain, not newer than this build, intact). For
+ * the offline tool (nmemd --restore): the brain must not be in use. */
+int nm_store_restore(nm_store_t *st, const char *file, const char *id, nm_err_t *err);
+
 
 /* What decay sees of a neuron state or a synapse: its row position
  * (creation order; the cursor), id, level or weight, and its clocks.

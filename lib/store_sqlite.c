@@ -518,6 +518,42 @@ static void sq_brain_destroy(void *bs, const nm_brain_rec_t *rec)
 	free(path);
 }
 
+/* Replace a closed brain's files with a copy of src (checked by the
+ * caller): written beside, synced, renamed over the old file, whose WAL
+ * and shared-memory files go first so none of them outlives it. */
+static int sq_brain_restore(void *bs, const nm_brain_rec_t *rec, const char *src, nm_err_t *err)
+{
+	char *path = brain_path(bs, rec->file), *tmp = nm_xasprintf("%s.restore", path);
+	int in = open(src, O_RDONLY), out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640), rc = 0;
+	char buf[1 << 16];
+	ssize_t n = 0;
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (in < 0 || out < 0 || n < 0 || fsync(out) < 0)
+		rc = nm_err_set(err, NM_ST_UNAVAILABLE, "restore: cannot copy %s: %s", src, strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc == 0) {
+		char *wal = nm_xasprintf("%s-wal", path), *shm = nm_xasprintf("%s-shm", path);
+		unlink(wal);
+		unlink(shm);
+		free(wal);
+		free(shm);
+		if (rename(tmp, path) < 0)
+			rc = nm_err_set(err, NM_ST_UNAVAILABLE, "restore: cannot replace %s: %s", path, strerror(errno));
+	}
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
 static int sq_brain_open(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_t *err)
 {
 	sstore_t *ss = bs;
@@ -938,4 +974,7 @@ const nm_backend_t nm__backend_sqlite = {
 	.kv_get = nm__sq_kv_get,
 	.kv_del = nm__sq_kv_del,
 	.kv_scan = nm__sq_kv_scan,
+	.backup = nm__sq_backup,
+	.backup_check = nm__sq_backup_check,
+	.brain_restore = sq_brain_restore,
 };

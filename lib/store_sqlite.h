@@ -100,6 +100,10 @@ int nm__sq_kv_get(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 int nm__sq_kv_del(nm_tx_t *, const char *, nm_err_t *);
 int nm__sq_kv_scan(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
 
+/* Online backup and backup files (store_sqlite_backup.c). */
+int nm__sq_backup(nm_tx_t *, const char *, const char *, const nm_progress_t *, int64_t *, nm_err_t *);
+int nm__sq_backup_check(const char *, char **, nm_err_t *);
+
 /* Schema (schema.c): bring a database up to the current version. */
 int nm__schema_catalog(sqlite3 *db, nm_err_t *err);
 int nm__schema_brain(sqlite3 *db, nm_err_t *err);

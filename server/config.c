@@ -184,6 +184,8 @@ void srv_config_free(srv_config_t *c)
 		else if (opts[i].type == T_LIST)
 			nm_strv_clear(p);
 	}
+	free(c->restore_file);
+	free(c->restore_brain);
 }
 
 static char *trim(char *s)

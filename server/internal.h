@@ -45,6 +45,7 @@ typedef struct srv_config {
 	double jobs_keep;             /* seconds a finished job stays visible */
 	char *backup_dir;             /* "" = <data_dir>/backups */
 	double decay_interval;        /* seconds between scheduled decay runs; 0 = off */
+	char *restore_file, *restore_brain; /* --restore FILE --brain ID (flags only) */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;
 	int max_conns;

@@ -35,6 +35,11 @@ static void usage(FILE *out)
 	        "  --set KEY=VALUE    set any option below (repeatable)\n"
 	        "  --insecure         allow a non-loopback address without API keys\n"
 	        "  --hash-key KEY     print the SHA-256 to put in a keys file, and exit\n"
+	        "  --restore FILE --brain ID\n"
+	        "                     restore brain ID from a backup file (POST /brain/{id}/backup)\n"
+	        "                     into the data directory, and exit; the daemon must not be\n"
+	        "                     running on that directory. An existing brain keeps its\n"
+	        "                     record; a missing one is created from the backup's.\n"
 	        "                     (KEY '-' reads the key from standard input)\n"
 	        "  --version          print the version and exit\n"
 	        "  --help             this text\n"
@@ -70,6 +75,7 @@ static const struct {
 	{"--host", "host", true},          {"--port", "port", true},   {"--data-dir", "data_dir", true},
 	{"--storage", "storage", true},    {"--workers", "workers", true}, {"--insecure", "insecure", false},
 	{"--config", NULL, true},          {"--set", NULL, true},
+	{"--restore", NULL, true},         {"--brain", NULL, true},
 };
 
 /* Parse argv in two passes: --config first, then everything else over it.
@@ -120,6 +126,12 @@ static int parse_args(srv_config_t *cfg, int argc, char **argv, int *exit_code)
 					snprintf(key, sizeof key, "%.*s", (int)(eq - v), v);
 					rc = srv_config_set(cfg, key, eq + 1, msg, sizeof msg);
 				}
+			} else if (pass == 1 && !strcmp(a, "--restore")) {
+				free(cfg->restore_file);
+				cfg->restore_file = nm_xstrdup(v);
+			} else if (pass == 1 && !strcmp(a, "--brain")) {
+				free(cfg->restore_brain);
+				cfg->restore_brain = nm_xstrdup(v);
 			} else if (pass == 1 && flags[k].key)
 				rc = srv_config_set(cfg, flags[k].key, v, msg, sizeof msg);
 			if (rc) {
@@ -314,6 +326,26 @@ static nm_store_t *open_store(srv_ctx_t *ctx)
 	return st;
 }
 
+/* nmemd --restore FILE --brain ID: offline, then exit. */
+static int restore(srv_ctx_t *ctx)
+{
+	if (!ctx->cfg.restore_brain) {
+		fprintf(stderr, "nmemd: --restore needs --brain ID\n");
+		return 2;
+	}
+	if (!(ctx->store = open_store(ctx)))
+		return 1;
+	nm_err_t err = {0};
+	int rc = nm_store_restore(ctx->store, ctx->cfg.restore_file, ctx->cfg.restore_brain, &err);
+	nm_store_close(ctx->store);
+	if (rc < 0) {
+		fprintf(stderr, "nmemd: %s\n", err.detail);
+		return 1;
+	}
+	printf("restored brain %s from %s into %s\n", ctx->cfg.restore_brain, ctx->cfg.restore_file, ctx->cfg.data_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static srv_ctx_t ctx; /* the one context; handles inside must not move */
@@ -324,6 +356,11 @@ int main(int argc, char **argv)
 		return rc > 0 ? code : 2;
 	if (check_config(&ctx) || test_hooks(&ctx))
 		return 2;
+	if (ctx.cfg.restore_file) {
+		code = restore(&ctx);
+		srv_config_free(&ctx.cfg);
+		return code;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	json_object_seed(0);
 	srv_log_init(ctx.cfg.access_log);

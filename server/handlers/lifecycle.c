@@ -7,8 +7,13 @@
  */
 #include "internal.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "isotime.h"
 #include "lifecycle.h"
@@ -211,4 +216,96 @@ void srv_decay_schedule(srv_ctx_t *ctx)
 		uv_timer_start(&ctx->decay_timer, on_decay_timer, ms, ms);
 		srv_log("scheduled decay every %.0f s", ctx->cfg.decay_interval);
 	}
+}
+
+/* ---- backup ---- */
+
+typedef struct backup_arg {
+	char *dest;
+	int64_t bytes;
+	double ms;
+} backup_arg_t;
+
+static void backup_arg_free(void *p)
+{
+	backup_arg_t *a = p;
+	free(a->dest);
+	free(a);
+}
+
+static void put_backup(nm_jw_t *w, const void *p)
+{
+	const backup_arg_t *a = p;
+	nm_jw_obj(w);
+	nm_jw_key(w, "path");
+	nm_jw_str(w, a->dest);
+	nm_jw_key(w, "bytes");
+	nm_jw_int(w, a->bytes);
+	nm_jw_key(w, "duration_ms");
+	nm_jw_real(w, round(a->ms * 1000) / 1000);
+	nm_jw_obj_end(w);
+}
+
+static void backup_task(srv_task_t *t, void *arg)
+{
+	backup_arg_t *a = arg;
+	nm_progress_t p = task_progress(t);
+	nm_err_t err = {0};
+	int64_t t0 = nm_time_now();
+	int rc = nm_brain_backup(srv_task_brain(t), a->dest, &p, &a->bytes, &err);
+	a->ms = (double)(nm_time_now() - t0) / 1000.0;
+	end_task(t, rc, &err, put_backup, a);
+}
+
+/* The default file name: "<brain>-<UTC timestamp>.db", the id reduced to
+ * characters safe in a file name. */
+static char *default_name(srv_job_t *job)
+{
+	nm_buf_t b = {0};
+	for (const char *s = nm_brain_id(job->brain); *s && b.len < 128; s++)
+		nm_buf_putc(&b, strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *s) ? *s : '_');
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+	nm_buf_printf(&b, "-%s.db", ts);
+	return nm_buf_steal(&b, NULL);
+}
+
+void srv_h_backup(srv_job_t *job)
+{
+	nm_err_t err = {0};
+	char *name = NULL;
+	json_t *body = srv_job_body_opt(job);
+	if (!body)
+		goto done;
+	if (nm_backup_req_decode(body, &name, &err) < 0) {
+		srv_job_errfrom(job, &err);
+		goto done;
+	}
+	if (strcmp(nm_store_backend(job->ctx->store), "sqlite") != 0) {
+		srv_job_error(job, 422, "backup: the %s backend keeps no files to back up; use GET /brain/{id}/export",
+		              nm_store_backend(job->ctx->store));
+		goto done;
+	}
+	const char *dir = job->ctx->cfg.backup_dir;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		srv_job_error(job, 503, "backup directory %s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (!name)
+		name = default_name(job);
+	backup_arg_t *a = nm_xcalloc(1, sizeof *a);
+	a->dest = nm_xasprintf("%s/%s", dir, name);
+	if (access(a->dest, F_OK) == 0) {
+		srv_job_error(job, 409, "backup file %s already exists", name);
+		backup_arg_free(a);
+		goto done;
+	}
+	answer_start(job, "backup", backup_task, a, backup_arg_free);
+done:
+	free(name);
+	json_decref(body);
+	srv_job_finish(job);
 }
