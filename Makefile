@@ -17,7 +17,7 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := 0.1.0
 
-LIB_PKGS := sqlite3 jansson icu-uc libpcre2-8
+LIB_PKGS := sqlite3 jansson icu-uc libpcre2-8 libzstd
 SRV_PKGS := libuv libcrypto
 PKGS    := $(LIB_PKGS) $(SRV_PKGS)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter

@@ -78,6 +78,7 @@ struct nm_backend {
 	int (*fiber_scan)(nm_tx_t *, const nm_fiber_filter_t *, nm_fiber_cb, void *, nm_err_t *);
 	int (*typed_memory_put)(nm_tx_t *, const char *, nm_memory_type_t, const char *, nm_err_t *);
 	int (*typed_memory_scan)(nm_tx_t *, nm_blob_cb, void *, nm_err_t *);
+	int (*typed_memory_get)(nm_tx_t *, const char *, char **, nm_err_t *);
 	int (*typed_memory_counts)(nm_tx_t *, int64_t *, nm_err_t *);
 	int (*project_put)(nm_tx_t *, const char *, const char *, nm_err_t *);
 	int (*project_scan)(nm_tx_t *, nm_blob_cb, void *, nm_err_t *);
@@ -93,6 +94,10 @@ struct nm_backend {
 	int (*decay_scan)(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
 	int (*decay_set)(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
 	int (*orphan_scan)(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+	int (*fiber_cursor)(nm_tx_t *, int64_t, int64_t, nm_fiber_seq_cb, void *, nm_err_t *);
+	int (*decay_clock)(nm_tx_t *, nm_decay_kind_t, const char *, int64_t *, nm_err_t *);
+	int (*decay_clock_set)(nm_tx_t *, nm_decay_kind_t, const char *, int64_t, nm_err_t *);
+	int64_t (*used_bytes)(nm_tx_t *);
 	int (*kv_put)(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
 	int (*kv_get)(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 	int (*kv_del)(nm_tx_t *, const char *, nm_err_t *);

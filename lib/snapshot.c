@@ -26,6 +26,7 @@
 
 #include "idset.h"
 #include "isotime.h"
+#include "lifecycle.h"
 #include "mem.h"
 
 static const char *const section_names[NM_SNAP__COUNT] = {"neurons", "synapses", "fibers", "typed_memories",
@@ -53,6 +54,7 @@ typedef struct importer {
 	unsigned have;                /* R_* seen */
 	json_t *meta;                 /* metadata minus typed_memories / projects */
 	int64_t elements;
+	nm_archive_writer_t *aw;      /* elements marked "archived": true go here (archive.c) */
 } importer_t;
 
 /* ---- one element ---- */
@@ -121,6 +123,49 @@ static int first_time(importer_t *im, int s, const char *id, const char *prefix,
 	return nm_err_set(err, NM_ST_INVALID, "%sid: duplicate id %.*s", prefix, NM_ERR_STR(id, 255));
 }
 
+/* An element marked "archived": true goes into the archive, not the live
+ * tables (PROTOCOL.md §6.6); a synapse's endpoints may be archived too. */
+static bool is_archived(const json_t *o)
+{
+	return json_is_true(json_object_get(o, "archived"));
+}
+
+static nm_archive_writer_t *writer(importer_t *im, nm_err_t *err)
+{
+	if (!im->aw)
+		im->aw = nm_archive_writer_new(im->tx, err);
+	return im->aw;
+}
+
+static int endpoint_known(importer_t *im, const char *id, nm_err_t *err)
+{
+	if (nm_idset_has(&im->ids[NM_SNAP_NEURONS], id, strlen(id)) || nm_archive_has(im->tx, NM_SNAP_NEURONS, id))
+		return 1;
+	return nm_tx_neuron_exists(im->tx, id, err);
+}
+
+static int archive_model(importer_t *im, int s, void *obj, const char *prefix, nm_err_t *err)
+{
+	nm_archive_writer_t *w = writer(im, err);
+	if (!w)
+		return -NM_ST_INTERNAL;
+	if (s == NM_SNAP_NEURONS)
+		return nm_archive_writer_neuron(w, obj, err);
+	if (s == NM_SNAP_FIBERS)
+		return nm_archive_writer_fiber(w, obj, err);
+	const nm_synapse_t *y = obj;
+	const char *ends[2] = {y->source_id, y->target_id}, *names[2] = {"source_id", "target_id"};
+	for (int e = 0; e < 2; e++) {
+		int rc = endpoint_known(im, ends[e], err);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			return nm_err_set(err, NM_ST_INVALID, "%s%s: neuron %.*s not found", prefix, names[e],
+			                  NM_ERR_STR(ends[e], 255));
+	}
+	return nm_archive_writer_synapse(w, y, err);
+}
+
 static int model_element(importer_t *im, int s, const json_t *o, const char *prefix, nm_err_t *err)
 {
 	nm_decode_opts_t d = im->o->decode;
@@ -131,21 +176,22 @@ static int model_element(importer_t *im, int s, const json_t *o, const char *pre
 	if (!id || json_is_null(id))
 		return nm_err_set(err, NM_ST_INVALID, "%sid: field required", prefix);
 	int rc;
+	bool archived = is_archived(o);
 	if (s == NM_SNAP_NEURONS) {
 		nm_neuron_t n = {0};
 		if ((rc = nm_neuron_decode(o, &d, &n, &present, err)) == 0 && (rc = first_time(im, s, n.id, prefix, err)) == 0)
-			rc = upsert_neuron(im->tx, &n, err);
+			rc = archived ? archive_model(im, s, &n, prefix, err) : upsert_neuron(im->tx, &n, err);
 		nm_neuron_clear(&n);
 	} else if (s == NM_SNAP_SYNAPSES) {
 		nm_synapse_t y = {0};
 		if ((rc = nm_synapse_decode(o, &d, &y, &present, err)) == 0 &&
 		    (rc = first_time(im, s, y.id, prefix, err)) == 0)
-			rc = upsert_synapse(im->tx, &y, prefix, err);
+			rc = archived ? archive_model(im, s, &y, prefix, err) : upsert_synapse(im->tx, &y, prefix, err);
 		nm_synapse_clear(&y);
 	} else {
 		nm_fiber_t f = {0};
 		if ((rc = nm_fiber_decode(o, &d, &f, &present, err)) == 0 && (rc = first_time(im, s, f.id, prefix, err)) == 0)
-			rc = upsert_fiber(im->tx, &f, err);
+			rc = archived ? archive_model(im, s, &f, prefix, err) : upsert_fiber(im->tx, &f, err);
 		nm_fiber_clear(&f);
 	}
 	return rc;
@@ -162,6 +208,7 @@ static int blob_element(importer_t *im, int s, const json_t *o, const char *pref
 	const char *key = json_string_value(k);
 	json_t *copy = json_copy((json_t *)o);
 	json_object_del(copy, "kind");
+	json_object_del(copy, "archived");
 	char *text = nm_json_text(copy);
 	json_decref(copy);
 	int rc = 0;
@@ -178,7 +225,11 @@ static int blob_element(importer_t *im, int s, const json_t *o, const char *pref
 			rc = nm_err_set(err, NM_ST_BAD_REQUEST, "%smemory_type: unknown value '%.*s'; allowed: %s", prefix,
 			                NM_ERR_STR(json_string_value(t), 60), nm_enum_allowed(&nm_enum_memory_type));
 		else if (nm_idset_has(&im->ids[NM_SNAP_FIBERS], key, strlen(key))) {
-			rc = nm_tx_typed_memory_put(im->tx, key, (nm_memory_type_t)mtype, text, err);
+			nm_archive_writer_t *w = is_archived(o) ? writer(im, err) : NULL;
+			if (is_archived(o))
+				rc = w ? nm_archive_writer_typed(w, key, text, err) : -NM_ST_INTERNAL;
+			else
+				rc = nm_tx_typed_memory_put(im->tx, key, (nm_memory_type_t)mtype, text, err);
 			im->res->counts[s]++;
 		}
 	}
@@ -499,6 +550,10 @@ int nm_snapshot_import(nm_tx_t *tx, nm_reader_t rd, const nm_import_opts_t *o, n
 		rc = nm_tx_meta_put(tx, meta, err);
 		free(meta);
 	}
+	if (rc == 0)
+		rc = nm_archive_writer_end(im.aw, err);
+	else
+		nm_archive_writer_end(im.aw, NULL);
 	nm_jscan_free(im.scan);
 	for (int i = 0; i < 3; i++)
 		nm_idset_free(&im.ids[i]);

@@ -8,6 +8,9 @@
  * memories, projects) of items; the format only decides the framing — an
  * array member, or a line with a "kind".
  *
+ * Archived objects (archive.c) follow the live ones of their section,
+ * flagged "archived": true (PROTOCOL.md §6.6).
+ *
  * exclude_sensitive drops every neuron whose content upstream's export
  * would refuse (sensitive.h, severity ≥ 2), every synapse touching one,
  * their ids from fibers' neuron_ids/synapse_ids, and fibers anchored on
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "hmap.h"
+#include "lifecycle.h"
 #include "mem.h"
 #include "sensitive.h"
 
@@ -30,6 +34,7 @@ typedef struct exporter {
 	nm_jw_t *w;
 	const nm_export_opts_t *o;
 	int section;
+	bool archived;                /* emitting archived objects (archive.c): flagged */
 	int64_t counts[S__COUNT];
 	nm_hmap_t drop[3];            /* exclude_sensitive: dropped neuron, synapse, fiber ids */
 } exporter_t;
@@ -70,6 +75,10 @@ static void item(exporter_t *e)
 
 static int item_end(exporter_t *e)
 {
+	if (e->archived) {
+		nm_jw_key(e->w, "archived");
+		nm_jw_bool(e->w, true);
+	}
 	nm_jw_obj_end(e->w);
 	if (e->o->ndjson)
 		nm_jw_line(e->w);
@@ -140,7 +149,7 @@ static int put_blob(void *arg, const char *key, const char *json)
 	exporter_t *e = arg;
 	if (e->section == S_TYPED && dropped(e, S_FIBERS, key))
 		return 0;
-	if (!e->o->ndjson) {
+	if (!e->o->ndjson && !e->archived) {
 		nm_jw_raw(e->w, json);
 		e->counts[e->section]++;
 		return e->w->error;
@@ -193,6 +202,49 @@ static void end_line(exporter_t *e)
 	nm_jw_line(e->w);
 }
 
+/* An archived object, decoded back to its model struct so it is written
+ * exactly like a live one (same number formatting), then flagged. */
+static int put_archived(void *arg, const json_t *obj, const json_t *line)
+{
+	exporter_t *e = arg;
+	nm_decode_opts_t d = {.mode = NM_DECODE_CREATE, .prefix = "", .max_content_bytes = SIZE_MAX};
+	unsigned present;
+	nm_err_t err = {0};
+	int rc = 0;
+	if (e->section == S_NEURONS) {
+		nm_neuron_t n = {0};
+		if (nm_neuron_decode(obj, &d, &n, &present, &err) == 0)
+			rc = put_neuron(e, &n);
+		nm_neuron_clear(&n);
+	} else if (e->section == S_SYNAPSES) {
+		nm_synapse_t y = {0};
+		if (nm_synapse_decode(obj, &d, &y, &present, &err) == 0)
+			rc = put_synapse(e, &y);
+		nm_synapse_clear(&y);
+	} else if (e->section == S_FIBERS) {
+		nm_fiber_t f = {0};
+		if (nm_fiber_decode(obj, &d, &f, &present, &err) == 0)
+			rc = put_fiber(e, &f);
+		nm_fiber_clear(&f);
+	} else {
+		char *text = nm_json_text(obj);
+		rc = put_blob(e, json_string_value(json_object_get(line, "fiber_id")), text);
+		free(text);
+	}
+	return rc;
+}
+
+/* After a section's live objects: its archived ones. */
+static int archived(nm_tx_t *tx, exporter_t *e, int rc, nm_err_t *err)
+{
+	if (rc != 0 || e->section > S_TYPED)
+		return rc;
+	e->archived = true;
+	rc = nm_archive_each(tx, e->section, put_archived, e, err);
+	e->archived = false;
+	return rc;
+}
+
 static int walk(nm_tx_t *tx, exporter_t *e, nm_err_t *err)
 {
 	nm_neuron_filter_t nf = NM_NEURON_FILTER_INIT;
@@ -202,15 +254,15 @@ static int walk(nm_tx_t *tx, exporter_t *e, nm_err_t *err)
 	ff.descending = false;
 	int rc;
 	section(e, S_NEURONS, "neurons");
-	rc = nm_tx_neuron_scan(tx, &nf, put_neuron, e, err);
+	rc = archived(tx, e, nm_tx_neuron_scan(tx, &nf, put_neuron, e, err), err);
 	section_end(e);
 	section(e, S_SYNAPSES, "synapses");
 	if (rc == 0)
-		rc = nm_tx_synapse_scan(tx, &sf, put_synapse, e, err);
+		rc = archived(tx, e, nm_tx_synapse_scan(tx, &sf, put_synapse, e, err), err);
 	section_end(e);
 	section(e, S_FIBERS, "fibers");
 	if (rc == 0)
-		rc = nm_tx_fiber_scan(tx, &ff, put_fiber, e, err);
+		rc = archived(tx, e, nm_tx_fiber_scan(tx, &ff, put_fiber, e, err), err);
 	section_end(e);
 	return rc;
 }
@@ -218,7 +270,7 @@ static int walk(nm_tx_t *tx, exporter_t *e, nm_err_t *err)
 static int walk_blobs(nm_tx_t *tx, exporter_t *e, nm_err_t *err)
 {
 	section(e, S_TYPED, "typed_memories");
-	int rc = nm_tx_typed_memory_scan(tx, put_blob, e, err);
+	int rc = archived(tx, e, nm_tx_typed_memory_scan(tx, put_blob, e, err), err);
 	section_end(e);
 	section(e, S_PROJECTS, "projects");
 	if (rc == 0)

@@ -222,6 +222,8 @@ int nm_tx_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, vo
  * opaque JSON objects carried by snapshots. put replaces. */
 int nm_tx_typed_memory_put(nm_tx_t *tx, const char *fiber_id, nm_memory_type_t type, const char *json, nm_err_t *err);
 int nm_tx_typed_memory_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err);
+/* The typed memory of a fiber: 1 with an owned JSON text, 0 when none. */
+int nm_tx_typed_memory_get(nm_tx_t *tx, const char *fiber_id, char **json, nm_err_t *err);
 /* Counts per memory type (array of NM_MEM__COUNT). */
 int nm_tx_typed_memory_counts(nm_tx_t *tx, int64_t *counts, nm_err_t *err);
 int nm_tx_project_put(nm_tx_t *tx, const char *id, const char *json, nm_err_t *err);
@@ -300,6 +302,18 @@ int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, double value
 /* Neurons with seq > after that no synapse touches and no fiber holds, in
  * seq order, at most limit. */
 int nm_tx_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb cb, void *arg, nm_err_t *err);
+
+/* Fibers with seq > after in creation order, at most limit, each with its
+ * row position (the cursor for the next call). */
+typedef int (*nm_fiber_seq_cb)(void *arg, int64_t seq, const nm_fiber_t *f);
+int nm_tx_fiber_cursor(nm_tx_t *tx, int64_t after, int64_t limit, nm_fiber_seq_cb cb, void *arg, nm_err_t *err);
+/* A neuron state's or synapse's decayed_at by id (NM_TIME_NONE when never
+ * decayed or absent), and setting it (archive and restore keep it). */
+int nm_tx_decay_clock(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t *out, nm_err_t *err);
+int nm_tx_decay_clock_set(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t t, nm_err_t *err);
+/* Bytes the live contents take in storage now: every table and index but
+ * the kv map (sqlite, by dbstat); 0 for the memory backend. */
+int64_t nm_tx_used_bytes(nm_tx_t *tx);
 
 /* ---- kv: an ordered map from text keys to byte values inside a brain,
  * for lib modules that keep records of their own (the fiber archive).

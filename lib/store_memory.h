@@ -86,6 +86,10 @@ int nm__mem_blob_put(nm_tx_t *tx, int coll, const char *key, int mtype, const ch
 int nm__mem_decay_scan(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
 int nm__mem_decay_set(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
 int nm__mem_orphan_scan(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+int nm__mem_fiber_cursor(nm_tx_t *, int64_t, int64_t, nm_fiber_seq_cb, void *, nm_err_t *);
+int nm__mem_decay_clock(nm_tx_t *, nm_decay_kind_t, const char *, int64_t *, nm_err_t *);
+int nm__mem_decay_clock_set(nm_tx_t *, nm_decay_kind_t, const char *, int64_t, nm_err_t *);
+int nm__mem_typed_memory_get(nm_tx_t *, const char *, char **, nm_err_t *);
 int nm__mem_kv_put(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
 int nm__mem_kv_get(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 int nm__mem_kv_del(nm_tx_t *, const char *, nm_err_t *);

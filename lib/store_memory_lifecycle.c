@@ -117,6 +117,44 @@ int nm__mem_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb 
 	return rc;
 }
 
+int nm__mem_fiber_cursor(nm_tx_t *tx, int64_t after, int64_t limit, nm_fiber_seq_cb cb, void *arg, nm_err_t *err)
+{
+	const mcoll_t *c = &MB(tx)->coll[K_FIBER];
+	int64_t n = 0;
+	for (size_t i = first_after(c, after); i < c->n && (limit <= 0 || n < limit); i = next_live(c, i + 1), n++) {
+		int rc = cb(arg, c->slots[i]->seq, &c->slots[i]->fib);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int nm__mem_decay_clock(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t *out, nm_err_t *err)
+{
+	const mobj_t *o = nm__mem_get(MB(tx), kind == NM_DECAY_NEURONS ? K_NEURON : K_SYNAPSE, id);
+	*out = o ? o->decayed_at : NM_TIME_NONE;
+	return 0;
+}
+
+int nm__mem_decay_clock_set(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t t, nm_err_t *err)
+{
+	mbrain_t *mb = MB(tx);
+	int coll = kind == NM_DECAY_NEURONS ? K_NEURON : K_SYNAPSE;
+	mobj_t *o = nm__mem_get(mb, coll, id);
+	if (o) {
+		nm__mem_will_update(mb, coll, o);
+		o->decayed_at = t;
+	}
+	return 0;
+}
+
+int nm__mem_typed_memory_get(nm_tx_t *tx, const char *fiber_id, char **json, nm_err_t *err)
+{
+	const mobj_t *o = nm__mem_get(MB(tx), K_TYPED, fiber_id);
+	*json = o ? nm_xstrdup(o->blob.json) : NULL;
+	return o != NULL;
+}
+
 /* ---- kv ---- */
 
 int nm__mem_kv_put(nm_tx_t *tx, const char *key, const void *val, size_t len, nm_err_t *err)

@@ -300,3 +300,30 @@ int nm_tx_kv_scan(nm_tx_t *tx, const char *prefix, const char *after, nm_kv_cb c
 {
 	return tx->be->kv_scan(tx, prefix, after, cb, arg, err);
 }
+
+int nm_tx_fiber_cursor(nm_tx_t *tx, int64_t after, int64_t limit, nm_fiber_seq_cb cb, void *arg, nm_err_t *err)
+{
+	return tx->be->fiber_cursor(tx, after, limit, cb, arg, err);
+}
+
+int nm_tx_decay_clock(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t *out, nm_err_t *err)
+{
+	return tx->be->decay_clock(tx, kind, id, out, err);
+}
+
+int nm_tx_decay_clock_set(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t t, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	return tx->be->decay_clock_set(tx, kind, id, t, err);
+}
+
+int64_t nm_tx_used_bytes(nm_tx_t *tx)
+{
+	return tx->be->used_bytes(tx);
+}
+
+int nm_tx_typed_memory_get(nm_tx_t *tx, const char *fiber_id, char **json, nm_err_t *err)
+{
+	return tx->be->typed_memory_get(tx, fiber_id, json, err);
+}

@@ -140,6 +140,14 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
 	[SQ_KV_DEL] = "DELETE FROM kv WHERE key = ?1",
 	[SQ_KV_SCAN] = "SELECT key, value FROM kv WHERE key >= ?1 AND key > ?2 ORDER BY key",
+	[SQ_FIBER_CURSOR] = "SELECT seq, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end, coherence,"
+	                    " salience, frequency, summary, tags, metadata, created_at FROM fibers WHERE seq > ?1"
+	                    " ORDER BY seq LIMIT ?2",
+	[SQ_CLOCK_N] = "SELECT s.decayed_at FROM neurons n JOIN neuron_states s ON s.seq = n.seq WHERE n.id = ?1",
+	[SQ_CLOCK_S] = "SELECT decayed_at FROM synapses WHERE id = ?1",
+	[SQ_CLOCK_SET_N] = "UPDATE neuron_states SET decayed_at = ?2 WHERE seq = (SELECT seq FROM neurons WHERE id = ?1)",
+	[SQ_CLOCK_SET_S] = "UPDATE synapses SET decayed_at = ?2 WHERE id = ?1",
+	[SQ_TM_GET] = "SELECT json FROM typed_memories WHERE fiber_id = ?1",
 };
 
 /* ---- statement helpers (store_sqlite.h) ---- */
@@ -956,6 +964,7 @@ const nm_backend_t nm__backend_sqlite = {
 	.fiber_scan = nm__sq_fiber_scan,
 	.typed_memory_put = sq_typed_memory_put,
 	.typed_memory_scan = sq_typed_memory_scan,
+	.typed_memory_get = nm__sq_typed_memory_get,
 	.typed_memory_counts = sq_typed_memory_counts,
 	.project_put = sq_project_put,
 	.project_scan = sq_project_scan,
@@ -970,6 +979,10 @@ const nm_backend_t nm__backend_sqlite = {
 	.decay_scan = nm__sq_decay_scan,
 	.decay_set = nm__sq_decay_set,
 	.orphan_scan = nm__sq_orphan_scan,
+	.fiber_cursor = nm__sq_fiber_cursor,
+	.decay_clock = nm__sq_decay_clock,
+	.decay_clock_set = nm__sq_decay_clock_set,
+	.used_bytes = nm__sq_used_bytes,
 	.kv_put = nm__sq_kv_put,
 	.kv_get = nm__sq_kv_get,
 	.kv_del = nm__sq_kv_del,

@@ -24,7 +24,8 @@ typedef enum {
 	SQ_TM_UPDATE, SQ_TM_INSERT, SQ_TM_DELETE, SQ_TM_SCAN, SQ_TM_COUNTS, SQ_PROJ_UPDATE, SQ_PROJ_INSERT,
 	SQ_PROJ_SCAN,
 	SQ_DECAY_SCAN_N, SQ_DECAY_SCAN_S, SQ_DECAY_SET_N, SQ_DECAY_SET_S, SQ_ORPHAN_SCAN,
-	SQ_KV_PUT, SQ_KV_GET, SQ_KV_DEL, SQ_KV_SCAN,
+	SQ_KV_PUT, SQ_KV_GET, SQ_KV_DEL, SQ_KV_SCAN, SQ_FIBER_CURSOR, SQ_CLOCK_N, SQ_CLOCK_S, SQ_CLOCK_SET_N,
+	SQ_CLOCK_SET_S, SQ_TM_GET,
 	SQ__COUNT
 } sq_id_t;
 
@@ -95,6 +96,11 @@ int64_t nm__sq_neuron_seq(sconn_t *c, const char *id, nm_err_t *err);
 int nm__sq_decay_scan(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
 int nm__sq_decay_set(nm_tx_t *, nm_decay_kind_t, int64_t, double, int64_t, nm_err_t *);
 int nm__sq_orphan_scan(nm_tx_t *, int64_t, int64_t, nm_orphan_cb, void *, nm_err_t *);
+int nm__sq_fiber_cursor(nm_tx_t *, int64_t, int64_t, nm_fiber_seq_cb, void *, nm_err_t *);
+int nm__sq_decay_clock(nm_tx_t *, nm_decay_kind_t, const char *, int64_t *, nm_err_t *);
+int nm__sq_decay_clock_set(nm_tx_t *, nm_decay_kind_t, const char *, int64_t, nm_err_t *);
+int64_t nm__sq_used_bytes(nm_tx_t *);
+int nm__sq_typed_memory_get(nm_tx_t *, const char *, char **, nm_err_t *);
 int nm__sq_kv_put(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
 int nm__sq_kv_get(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 int nm__sq_kv_del(nm_tx_t *, const char *, nm_err_t *);

@@ -480,3 +480,29 @@ int nm__sq_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber
 	rows_free(&r);
 	return rc;
 }
+
+typedef struct cursor_arg {
+	nm_fiber_seq_cb cb;
+	void *arg;
+} cursor_arg_t;
+
+static int cursor_row(sqlite3_stmt *s, void *p)
+{
+	cursor_arg_t *a = p;
+	nm_fiber_t f;
+	row_fiber(s, &f);
+	int rc = a->cb(a->arg, sqlite3_column_int64(s, 0), &f);
+	nm_fiber_clear(&f);
+	return rc;
+}
+
+int nm__sq_fiber_cursor(nm_tx_t *tx, int64_t after, int64_t limit, nm_fiber_seq_cb cb, void *arg, nm_err_t *err)
+{
+	sqlite3_stmt *s = nm__sq(SC(tx), SQ_FIBER_CURSOR, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+	cursor_arg_t a = {cb, arg};
+	return nm__sq_each(SC(tx), s, cursor_row, &a, err);
+}

@@ -80,6 +80,71 @@ int nm__sq_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb c
 	return nm__sq_each(SC(tx), s, orphan_row, &a, err);
 }
 
+static int clock_row(sqlite3_stmt *s, void *p)
+{
+	*(int64_t *)p = nm__col_time(s, 0);
+	return 1;
+}
+
+int nm__sq_decay_clock(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t *out, nm_err_t *err)
+{
+	sqlite3_stmt *s = nm__sq(SC(tx), kind == NM_DECAY_NEURONS ? SQ_CLOCK_N : SQ_CLOCK_S, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	*out = NM_TIME_NONE;
+	int rc = nm__sq_each(SC(tx), s, clock_row, out, err);
+	return rc < 0 ? rc : 0;
+}
+
+int nm__sq_decay_clock_set(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, int64_t t, nm_err_t *err)
+{
+	sqlite3_stmt *s = nm__sq(SC(tx), kind == NM_DECAY_NEURONS ? SQ_CLOCK_SET_N : SQ_CLOCK_SET_S, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	nm__bind_time(s, 2, t);
+	return nm__sq_exec(SC(tx), s, err);
+}
+
+static int64_t pragma(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Pages of every table and index but kv (which holds the archive), by the
+ * dbstat table; without dbstat, the pages not on the free list. */
+int64_t nm__sq_used_bytes(nm_tx_t *tx)
+{
+	sqlite3 *db = SC(tx)->db;
+	int64_t v = pragma(db, "SELECT coalesce(sum(pgsize), -1) FROM dbstat WHERE name <> 'kv'");
+	if (v > 0)
+		return v;
+	return (pragma(db, "PRAGMA page_count") - pragma(db, "PRAGMA freelist_count")) * pragma(db, "PRAGMA page_size");
+}
+
+static int text_row(sqlite3_stmt *s, void *p)
+{
+	*(char **)p = nm_xstrdup((const char *)sqlite3_column_text(s, 0));
+	return 1;
+}
+
+int nm__sq_typed_memory_get(nm_tx_t *tx, const char *fiber_id, char **json, nm_err_t *err)
+{
+	sqlite3_stmt *s = nm__sq(SC(tx), SQ_TM_GET, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, fiber_id, -1, SQLITE_STATIC);
+	*json = NULL;
+	int rc = nm__sq_each(SC(tx), s, text_row, json, err);
+	return rc < 0 ? rc : *json != NULL;
+}
+
 /* ---- kv ---- */
 
 int nm__sq_kv_put(nm_tx_t *tx, const char *key, const void *val, size_t len, nm_err_t *err)

@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
 build-essential pkg-config
 libuv1-dev libsqlite3-dev sqlite3 libjansson-dev node-llhttp
-libicu-dev libssl-dev libpcre2-dev
+libicu-dev libssl-dev libpcre2-dev libzstd-dev
 libcriterion-dev
 python3 curl wrk valgrind
 "

@@ -35,6 +35,8 @@ static const srv_route_t routes[] = {
 	{HTTP_POST, "/brain/{brain_id}/import", srv_h_brain_import, SRV_R_IMPORT | W | L | SRV_R_STREAM_IN},
 	{HTTP_POST, "/brain/{brain_id}/decay", srv_h_decay, P | W | L},
 	{HTTP_POST, "/brain/{brain_id}/backup", srv_h_backup, P | W | L},
+	{HTTP_POST, "/brain/{brain_id}/archive", srv_h_archive, P | W | L},
+	{HTTP_POST, "/brain/{brain_id}/archive/restore", srv_h_archive_restore, P | W | L},
 	{HTTP_GET, "/jobs/{job_id}", srv_h_job_get, SRV_R_LOOP},
 	{HTTP_POST, "/memory/encode", srv_h_encode, H | W},
 	{HTTP_POST, "/memory/encode/batch", srv_h_encode_batch, H | W | SRV_R_BATCH},

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "isotime.h"
+#include "lifecycle.h"
 #include "uuid.h"
 
 void srv_job_put_brain(srv_job_t *job, int status, nm_brain_t *b)
@@ -183,6 +184,9 @@ static int write_stats(srv_job_t *job, nm_tx_t *tx, nm_err_t *err)
 		rc = nm_tx_typed_memory_counts(tx, types, err);
 	if (rc == 0)
 		rc = nm_tx_fiber_counts_since(tx, since, ages, 4, err);
+	nm_archive_counts_t ac = {0};
+	if (rc == 0)
+		rc = nm_archive_counts(tx, &ac, err);
 	if (rc < 0)
 		return rc;
 	nm_jw_t w;
@@ -213,9 +217,10 @@ static int write_stats(srv_job_t *job, nm_tx_t *tx, nm_err_t *err)
 	}
 	nm_jw_obj_end(&w);
 	const char *archived[] = {"archived_fiber_count", "archived_neuron_count", "archived_synapse_count"};
+	int64_t arch[] = {ac.fibers, ac.neurons, ac.synapses};
 	for (int i = 0; i < 3; i++) {
 		nm_jw_key(&w, archived[i]);
-		nm_jw_int(&w, 0); /* archiving arrives with the lifecycle jobs */
+		nm_jw_int(&w, arch[i]);
 	}
 	nm_jw_key(&w, "db_size_bytes");
 	nm_jw_int(&w, nm_tx_size_bytes(tx));

@@ -309,3 +309,100 @@ done:
 	json_decref(body);
 	srv_job_finish(job);
 }
+
+/* ---- archive and restore ---- */
+
+typedef struct archive_arg {
+	nm_archive_opts_t o;
+	nm_strv_t ids;                /* restore: fiber ids */
+	bool all;
+	nm_archive_report_t r;
+} archive_arg_t;
+
+static void archive_arg_free(void *p)
+{
+	archive_arg_t *a = p;
+	nm_strv_clear(&a->ids);
+	free(a);
+}
+
+static void put_archive(nm_jw_t *w, const void *r)
+{
+	nm_jw_archive_report(w, r, false);
+}
+
+static void put_restore(nm_jw_t *w, const void *r)
+{
+	nm_jw_archive_report(w, r, true);
+}
+
+static void archive_task(srv_task_t *t, void *arg)
+{
+	archive_arg_t *a = arg;
+	nm_progress_t p = task_progress(t);
+	nm_err_t err = {0};
+	int rc = nm_archive_run(srv_task_brain(t), &a->o, &p, &a->r, &err);
+	end_task(t, rc, &err, put_archive, &a->r);
+}
+
+static void restore_task(srv_task_t *t, void *arg)
+{
+	archive_arg_t *a = arg;
+	nm_progress_t p = task_progress(t);
+	nm_err_t err = {0};
+	int rc = nm_archive_restore(srv_task_brain(t), a->all ? NULL : &a->ids, &p, &a->r, &err);
+	end_task(t, rc, &err, put_restore, &a->r);
+}
+
+void srv_h_archive(srv_job_t *job)
+{
+	nm_err_t err = {0};
+	nm_archive_req_t q;
+	json_t *body = srv_job_body_opt(job);
+	if (!body)
+		goto done;
+	if (nm_archive_req_decode(body, &q, &err) < 0) {
+		srv_job_errfrom(job, &err);
+		goto done;
+	}
+	archive_arg_t *a = nm_xcalloc(1, sizeof *a);
+	a->o.cutoff = reference_time(job, q.reference_time) - q.older_than_days * 86400 * NM_USEC_PER_SEC;
+	a->o.dry_run = q.dry_run;
+	if (!q.dry_run) {
+		answer_start(job, "archive", archive_task, a, archive_arg_free);
+		goto done;
+	}
+	if (nm_archive_run(job->brain, &a->o, NULL, &a->r, &err) < 0) {
+		srv_job_errfrom(job, &err);
+	} else {
+		nm_jw_t w;
+		srv_job_json(job, 200, &w);
+		nm_jw_archive_report(&w, &a->r, false);
+		srv_job_json_done(job, &w);
+	}
+	archive_arg_free(a);
+done:
+	json_decref(body);
+	srv_job_finish(job);
+}
+
+void srv_h_archive_restore(srv_job_t *job)
+{
+	nm_err_t err = {0};
+	nm_restore_req_t q = {0};
+	json_t *body = srv_job_body_opt(job);
+	if (!body)
+		goto done;
+	if (nm_restore_req_decode(body, &q, &err) < 0) {
+		srv_job_errfrom(job, &err);
+		nm_strv_clear(&q.fiber_ids);
+		goto done;
+	}
+	archive_arg_t *a = nm_xcalloc(1, sizeof *a);
+	a->ids = q.fiber_ids;
+	a->all = q.all;
+	answer_start(job, "restore", restore_task, a, archive_arg_free);
+done:
+	json_decref(body);
+	srv_job_finish(job);
+}
