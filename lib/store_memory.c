@@ -243,6 +243,7 @@ static int mem_brain_init(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
 static int mem_brain_open(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_t *err)
 {
 	mbrain_t *mb = nm_xcalloc(1, sizeof *mb);
+	mb->next_seq = 1; /* seqs are positive: 0 is "before the first" for cursors */
 	pthread_rwlock_init(&mb->lock, NULL);
 	mb->meta = nm_xstrdup("{}");
 	mb->updated_at = NM_TIME_NONE;

@@ -13,7 +13,7 @@ enum { K_NEURON, K_SYNAPSE, K_FIBER, K_TYPED, K_PROJECT, K_KV, K__COUNT };
 /* One stored object. Which union member is used follows the collection. */
 typedef struct mobj {
 	size_t slot;
-	int64_t seq;                  /* creation sequence, for ordering ties */
+	int64_t seq;                  /* creation sequence (from 1), for ordering ties and cursors */
 	char *key;                    /* id (owned) */
 	int64_t decayed_at;           /* neurons (their state) and synapses: last decay, or NM_TIME_NONE */
 	union {
