@@ -1,4 +1,6 @@
 """Health, root, metrics, openapi, request ids, command-line flags."""
+import os
+import re
 import subprocess
 
 import harness as H
@@ -82,6 +84,18 @@ def test_openapi(srv):
     expect(isinstance(paths, dict), "paths object")
     for p in ("/health", "/brain/create", "/memory/neurons", "/memory/synapses", "/memory/fibers"):
         expect(p in paths, f"openapi paths lack {p}")
+
+
+def test_openapi_covers_every_route(srv):
+    # proto/openapi.json must describe every route the daemon serves
+    # (server/router.c's table), method by method.
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "server", "router.c")
+    with open(src) as f:
+        routes = re.findall(r'\{HTTP_(\w+), "([^"]+)"', f.read())
+    expect(len(routes) > 30, f"routes found in router.c: {len(routes)}")
+    paths = ok(srv.req("GET", "/openapi.json"), 200, "openapi")["paths"]
+    for method, path in routes:
+        expect(path in paths and method.lower() in paths[path], f"openapi lacks {method} {path}")
 
 
 def test_head_health(srv):
