@@ -426,6 +426,7 @@ int nm_brain_backup(nm_brain_t *b, const char *dest, const nm_progress_t *p, int
 	nm_tx_t *tx;
 	int rc = nm_brain_read_begin(b, &tx, err);
 	if (rc == 0) {
+		nm_tx_bulk(tx);
 		rc = be->backup(tx, dest, w.buf.data, p, bytes, err);
 		nm_brain_read_end(tx);
 	}

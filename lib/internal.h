@@ -98,6 +98,7 @@ struct nm_backend {
 	int (*decay_clock)(nm_tx_t *, nm_decay_kind_t, const char *, int64_t *, nm_err_t *);
 	int (*decay_clock_set)(nm_tx_t *, nm_decay_kind_t, const char *, int64_t, nm_err_t *);
 	int64_t (*used_bytes)(nm_tx_t *);
+	void (*bulk)(nm_tx_t *);          /* may be NULL */
 	int (*kv_put)(nm_tx_t *, const char *, const void *, size_t, nm_err_t *);
 	int (*kv_get)(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 	int (*kv_del)(nm_tx_t *, const char *, nm_err_t *);

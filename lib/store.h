@@ -103,6 +103,11 @@ bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out);
 
 int nm_brain_read_begin(nm_brain_t *b, nm_tx_t **tx, nm_err_t *err);
 void nm_brain_read_end(nm_tx_t *tx);
+/* Mark a read transaction, before its first read, as a bulk scan of the
+ * whole brain (export, backup): it reads through the page cache it has
+ * rather than memory-mapping the file, so the daemon's resident memory
+ * does not grow with the brain (sqlite; no-op elsewhere). */
+void nm_tx_bulk(nm_tx_t *tx);
 
 typedef struct nm_write nm_write_t;
 struct nm_write {

@@ -327,3 +327,9 @@ int nm_tx_typed_memory_get(nm_tx_t *tx, const char *fiber_id, char **json, nm_er
 {
 	return tx->be->typed_memory_get(tx, fiber_id, json, err);
 }
+
+void nm_tx_bulk(nm_tx_t *tx)
+{
+	if (tx->be->bulk)
+		tx->be->bulk(tx);
+}

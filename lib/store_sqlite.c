@@ -669,10 +669,23 @@ static void finish(nm_tx_t *tx, sq_id_t which)
 		sqlite3_exec(t->c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Bulk scans read without the memory map (restored at read_end). */
+static void sq_bulk(nm_tx_t *tx)
+{
+	stx_t *t = (stx_t *)tx;
+	if (t->sb->opts->mmap_bytes > 0 && sqlite3_exec(t->c->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL) == SQLITE_OK)
+		t->bulk = true;
+}
+
 static void sq_read_end(nm_tx_t *tx)
 {
 	stx_t *t = (stx_t *)tx;
 	finish(tx, SQ_COMMIT);
+	if (t->bulk) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", (long long)t->sb->opts->mmap_bytes);
+		sqlite3_exec(t->c->db, sql, NULL, NULL, NULL);
+	}
 	reader_give(t->sb, t->c);
 	free(t);
 }
@@ -983,6 +996,7 @@ const nm_backend_t nm__backend_sqlite = {
 	.decay_clock = nm__sq_decay_clock,
 	.decay_clock_set = nm__sq_decay_clock_set,
 	.used_bytes = nm__sq_used_bytes,
+	.bulk = sq_bulk,
 	.kv_put = nm__sq_kv_put,
 	.kv_get = nm__sq_kv_get,
 	.kv_del = nm__sq_kv_del,

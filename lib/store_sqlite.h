@@ -59,6 +59,7 @@ typedef struct stx {
 	nm_tx_t base;
 	sbrain_t *sb;
 	sconn_t *c;
+	bool bulk;                       /* nm_tx_bulk: mmap off until read_end */
 } stx_t;
 
 #define SC(tx) (((stx_t *)(tx))->c)

@@ -83,10 +83,11 @@ def body(n):
         yield "".join(buf).encode()
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
+    """Resident memory in KiB: VmRSS (all), or RssAnon (heap and stacks)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -94,11 +95,12 @@ def rss_kib(pid):
 class Sampler(threading.Thread):
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.stop_ = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_anon, self.stop_ = pid, 0, 0, threading.Event()
 
     def run(self):
         while not self.stop_.is_set():
             self.peak = max(self.peak, rss_kib(self.pid))
+            self.peak_anon = max(self.peak_anon, rss_kib(self.pid, "RssAnon"))
             self.stop_.wait(0.05)
 
 
@@ -170,7 +172,7 @@ def main():
         res["counts"] = {k: b[k] for k in ("neuron_count", "synapse_count", "fiber_count")}
         res["rss_after_import_mib"] = round(rss_kib(proc.pid) / 1024, 1)
         for fmt in ("json", "ndjson"):
-            base = rss_kib(proc.pid)
+            base, base_anon = rss_kib(proc.pid), rss_kib(proc.pid, "RssAnon")
             sm = Sampler(proc.pid)
             sm.start()
             t0 = time.perf_counter()
@@ -179,7 +181,9 @@ def main():
             sm.join()
             res[f"export_{fmt}"] = {"seconds": round(time.perf_counter() - t0, 1), "bytes": size,
                                     "rss_before_mib": round(base / 1024, 1), "rss_peak_mib": round(sm.peak / 1024, 1),
-                                    "rss_growth_mib": round((sm.peak - base) / 1024, 1)}
+                                    "rss_growth_mib": round((sm.peak - base) / 1024, 1),
+                                    "anon_before_mib": round(base_anon / 1024, 1),
+                                    "anon_growth_mib": round((sm.peak_anon - base_anon) / 1024, 1)}
         ref = iso(T0 + 63_072_000 + 86_400)  # a day after the newest memory
         d, secs = job(port, f"/brain/{BRAIN}/decay", {"reference_time": ref, "prune_orphans": True})
         res["decay"] = {"seconds": round(secs, 1), "report": d["report"], "state": d["state"], "error": d["error"]}
@@ -195,7 +199,8 @@ def main():
     for fmt in ("json", "ndjson"):
         e = res[f"export_{fmt}"]
         print(f"export {fmt}: {e['bytes'] / 2**20:.0f} MiB in {e['seconds']} s; RSS {e['rss_before_mib']} MiB before, "
-              f"peak {e['rss_peak_mib']} MiB, growth {e['rss_growth_mib']} MiB")
+              f"peak {e['rss_peak_mib']} MiB, growth {e['rss_growth_mib']} MiB (heap: {e['anon_before_mib']} MiB, "
+              f"growth {e['anon_growth_mib']} MiB)")
     print(f"decay: {res['decay']['seconds']} s, {res['decay']['report']}")
     print(f"archive: {res['archive']['seconds']} s, {res['archive']['report']}")
     if args.json:

@@ -57,6 +57,7 @@ void srv_h_brain_export(srv_job_t *job)
 		srv_job_errfrom(job, &err);
 		goto done;
 	}
+	nm_tx_bulk(tx);
 	nm_brain_t *b = nm_brain_acquire(job->brain);
 	nm_brain_rec_t rec;
 	nm_brain_rec_get(b, &rec);
