@@ -222,9 +222,20 @@ static void fail_pending(nm_write_t *batch, const nm_err_t *err, bool all)
 			w->err = *err;
 }
 
-/* Apply one write inside its own savepoint. Returns true when it stays. */
-static bool apply_one(const nm_backend_t *be, nm_tx_t *tx, nm_write_t *w)
+/* Apply one write inside its own savepoint (or, alone in its transaction,
+ * without one). Returns true when it stays. */
+static bool apply_one(const nm_backend_t *be, nm_tx_t *tx, nm_write_t *w, bool alone)
 {
+	if (alone) { /* a failure rolls the whole transaction back */
+		tx->rows = 0;
+		if (w->apply(tx, w, &w->err) < 0) {
+			if (!w->err.status)
+				nm_err_set(&w->err, NM_ST_INTERNAL, "Internal error");
+			return false;
+		}
+		w->rows = tx->rows;
+		return true;
+	}
 	if (be->savepoint(tx, &w->err) < 0)
 		return false;
 	tx->rows = 0;
@@ -242,7 +253,11 @@ static bool apply_one(const nm_backend_t *be, nm_tx_t *tx, nm_write_t *w)
 	return true;
 }
 
-static void run_batch(nm_brain_t *b, nm_write_t *batch)
+/* Commit a batch of writes in one transaction. alone: the batch is one
+ * write that owns the transaction (nm_brain_write_own) and runs without a
+ * savepoint — a savepoint over a long write would keep a rollback journal
+ * of every page it touched. */
+static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 {
 	void *bs, *bd;
 	const nm_backend_t *be = nm__store_backend(b->st, &bs);
@@ -263,7 +278,7 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch)
 	int kept = 0;
 	int64_t rows = 0;
 	for (nm_write_t *w = batch; w; w = w->next) {
-		if (apply_one(be, tx, w)) {
+		if (apply_one(be, tx, w, alone)) {
 			kept++;
 			rows += w->rows;
 		}
@@ -311,7 +326,7 @@ static void drain(nm_brain_t *b)
 			break;
 		b->wq_head = b->wq_tail = NULL;
 		pthread_mutex_unlock(&b->wq_mu);
-		run_batch(b, batch);
+		run_batch(b, batch, false);
 		pthread_mutex_lock(&b->wq_mu);
 	}
 	b->writer_active = false;
@@ -385,7 +400,7 @@ int nm_brain_write_own(nm_brain_t *b, int (*apply)(nm_tx_t *tx, void *arg, nm_er
 	b->own_waiters--;
 	b->writer_active = true;
 	pthread_mutex_unlock(&b->wq_mu);
-	run_batch(b, &s.w); /* sync_done runs in here: s.finished */
+	run_batch(b, &s.w, true); /* sync_done runs in here: s.finished */
 	pthread_mutex_lock(&b->wq_mu);
 	drain(b);
 	pthread_mutex_unlock(&b->wq_mu);

@@ -427,6 +427,14 @@ static int import_json(importer_t *im, nm_err_t *err)
 
 /* ---- NDJSON ---- */
 
+/* Prefix err's detail with the current line: "line 3: <detail>". */
+static int at_line(const importer_t *im, nm_err_t *err)
+{
+	char detail[sizeof err->detail];
+	snprintf(detail, sizeof detail, "%s", err->detail);
+	return nm_err_set(err, err->status, "line %lld: %s", (long long)nm_jscan_lineno(im->scan), detail);
+}
+
 static int brain_line(importer_t *im, json_t *o, nm_err_t *err)
 {
 	const char *key;
@@ -445,14 +453,10 @@ static int brain_line(importer_t *im, json_t *o, nm_err_t *err)
 					keep_meta(im, mk, mv);
 			continue;
 		}
-		int rc = head_member(im, key, v, err);
-		if (rc < 0)
-			return nm_err_set(err, err->status, "line %lld: %s", (long long)nm_jscan_lineno(im->scan), err->detail);
+		if (head_member(im, key, v, err) < 0)
+			return at_line(im, err);
 	}
-	int rc = require(im, R_NAME | R_EXPORTED | R_VERSION | R_CONFIG, err);
-	if (rc < 0)
-		return nm_err_set(err, err->status, "line %lld: %s", (long long)nm_jscan_lineno(im->scan), err->detail);
-	return 0;
+	return require(im, R_NAME | R_EXPORTED | R_VERSION | R_CONFIG, err) < 0 ? at_line(im, err) : 0;
 }
 
 /* The end line's counts must be those of the lines received. */
