@@ -415,7 +415,7 @@ static int exclusive(nm_tx_t *tx, run_t *run, const char *id, bool *out, nm_err_
 	int rc = nm_tx_fiber_scan(tx, &f, excl_fiber, &a, err);
 	if (rc < 0)
 		return rc;
-	nm_strv_add(&run->memo_keys, id);
+	nm_strv_push(&run->memo_keys, nm_xstrdup(id));
 	const char *key = run->memo_keys.v[run->memo_keys.n - 1];
 	nm_hmap_put(&run->excl, key, strlen(key), a.exclusive ? (void *)1 : (void *)2);
 	*out = a.exclusive;
@@ -544,7 +544,7 @@ static int decide(nm_tx_t *tx, run_t *run, moving_t *mv, nm_err_t *err)
 			if ((rc = nm_tx_neuron_exists(tx, id, err)) <= 0)
 				continue; /* gone already (or an error) */
 			if ((rc = moves(tx, run, id, &yes, err)) == 0 && yes)
-				nm_strv_add(&mv->neurons, id);
+				nm_strv_push(&mv->neurons, nm_xstrdup(id));
 		}
 	}
 	nm_hmap_free(&seen);
@@ -812,7 +812,7 @@ static int end_entry(void *arg, const char *key, const char *val, size_t len)
 {
 	const char *sep = strchr(key, '\x01');
 	if (sep)
-		nm_strv_add(&((end_arg_t *)arg)->sids, sep + 1);
+		nm_strv_push(&((end_arg_t *)arg)->sids, nm_xstrdup(sep + 1));
 	return 0;
 }
 
@@ -932,7 +932,7 @@ typedef struct restore_batch {
 static int first_fibers(void *arg, const char *key, const char *val, size_t len)
 {
 	nm_strv_t *v = arg;
-	nm_strv_add(v, key + strlen("arch/idx/f/"));
+	nm_strv_push(v, nm_xstrdup(key + strlen("arch/idx/f/")));
 	return v->n >= BATCH;
 }
 

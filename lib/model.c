@@ -92,13 +92,17 @@ bool nm_strv_has(const nm_strv_t *sv, const char *s)
 	return false;
 }
 
-void nm_strv_add(nm_strv_t *sv, const char *s)
+void nm_strv_push(nm_strv_t *sv, char *s)
 {
-	if (nm_strv_has(sv, s))
-		return;
 	if ((sv->n & (sv->n - 1)) == 0) /* grow at powers of two */
 		sv->v = nm_xrealloc(sv->v, sizeof *sv->v * (sv->n ? sv->n * 2 : 1));
-	sv->v[sv->n++] = nm_xstrdup(s);
+	sv->v[sv->n++] = s;
+}
+
+void nm_strv_add(nm_strv_t *sv, const char *s)
+{
+	if (!nm_strv_has(sv, s))
+		nm_strv_push(sv, nm_xstrdup(s));
 }
 
 void nm_strv_clear(nm_strv_t *sv)

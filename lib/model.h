@@ -82,8 +82,11 @@ typedef struct nm_strv {
 	size_t n;
 } nm_strv_t;
 
-/* Append an owned copy of s unless already present. */
+/* Append an owned copy of s unless already present (a linear check: for
+ * short lists). */
 void nm_strv_add(nm_strv_t *sv, const char *s);
+/* Append s, taking ownership; no check (O(1)). */
+void nm_strv_push(nm_strv_t *sv, char *s);
 bool nm_strv_has(const nm_strv_t *sv, const char *s);
 void nm_strv_clear(nm_strv_t *sv);
 void nm_strv_copy(nm_strv_t *dst, const nm_strv_t *src);

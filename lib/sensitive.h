@@ -25,8 +25,9 @@
  *
  * Content is UTF-8 (it may contain NUL). Text that is not valid UTF-8
  * cannot be checked and is reported as sensitive at severity 3 (fail
- * closed), with no type. Thread-safe; the patterns are compiled on first
- * use (pthread_once) and never freed.
+ * closed), with no type. Time is linear in len (upstream's regexes are
+ * quadratic on some texts; see sensitive.c). Thread-safe; the patterns
+ * are compiled on first use (pthread_once) and never freed.
  */
 #ifndef NM_SENSITIVE_H
 #define NM_SENSITIVE_H

@@ -37,6 +37,7 @@ typedef struct exporter {
 	bool archived;                /* emitting archived objects (archive.c): flagged */
 	int64_t counts[S__COUNT];
 	nm_hmap_t drop[3];            /* exclude_sensitive: dropped neuron, synapse, fiber ids */
+	nm_strv_t keys;               /* owns the ids the drop maps point to (scanned objects are borrowed) */
 } exporter_t;
 
 static bool dropped(const exporter_t *e, int s, const char *id)
@@ -46,7 +47,9 @@ static bool dropped(const exporter_t *e, int s, const char *id)
 
 static void drop(exporter_t *e, int s, const char *id)
 {
-	nm_hmap_put(&e->drop[s], id, strlen(id), (void *)1);
+	char *key = nm_xstrdup(id);
+	nm_strv_push(&e->keys, key);
+	nm_hmap_put(&e->drop[s], key, strlen(key), (void *)1);
 }
 
 static void section(exporter_t *e, int s, const char *key)
@@ -309,6 +312,7 @@ int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, const nm_export_o
 	free(meta);
 	for (int i = 0; i < 3; i++)
 		nm_hmap_free(&e.drop[i]);
+	nm_strv_clear(&e.keys);
 	if (rc > 0 || w->error) /* the sink failed (client gone): a scan stopped */
 		return nm_err_set(err, NM_ST_UNAVAILABLE, "export interrupted");
 	return rc;

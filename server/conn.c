@@ -551,7 +551,7 @@ void srv_conn_job_done(srv_job_t *job)
 	if (c->state == CS_CLOSED) {
 		if (c->open_handles == 0)
 			conn_free(c);
-	} else if (c->gen == job->conn_gen && job->pipe) {
+	} else if (c->gen == job->conn_gen && (job->pipe || job->chunked_head)) {
 		srv_conn_stream_out(c, job);
 	} else if (c->gen == job->conn_gen) {
 		size_t len;

@@ -92,7 +92,8 @@ void srv_conn_arm(srv_conn_t *c, double seconds);
 void srv_conn_resume_reading(srv_conn_t *c);
 
 /* conn_stream.c: a job answered with a pipe (srv_job_stream): send its
- * head and then the pipe's bytes as chunks; drop: the connection closes. */
+ * head and then the pipe's bytes as chunks (a HEAD: the head alone); drop:
+ * the connection closes. */
 void srv_conn_stream_out(srv_conn_t *c, srv_job_t *job);
 void srv_conn_stream_drop(srv_conn_t *c);
 /* A streamed request body: in_start gives the job its end of a new pipe

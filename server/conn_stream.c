@@ -84,6 +84,12 @@ void srv_conn_stream_out(srv_conn_t *c, srv_job_t *job)
 {
 	size_t hlen;
 	char *head = srv_conn_head(c, job->status, job->content_type, -1, NULL, &hlen);
+	if (!job->pipe) { /* HEAD: the head alone */
+		c->state = CS_WRITE;
+		srv_conn_arm(c, c->ctx->cfg.t_body);
+		srv_conn_write(c, head, hlen, NULL, 0, true, NULL);
+		return;
+	}
 	c->out = job->pipe;
 	job->pipe = NULL;
 	c->state = CS_WRITE;

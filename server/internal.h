@@ -231,6 +231,7 @@ struct srv_job {
 	nm_buf_t out;
 	const char *content_type;     /* NULL = application/json */
 	srv_pipe_t *pipe;             /* a streamed answer (srv_job_stream): the loop's end */
+	bool chunked_head;            /* HEAD of a streamed route: the GET's head (chunked), no body */
 	/* a write job: the write submitted to the brain's writer */
 	nm_write_t write;
 	void (*after)(srv_job_t *job); /* runs after the write committed */

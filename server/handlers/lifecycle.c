@@ -1,9 +1,10 @@
 /*
  * handlers/lifecycle.c — decay, archive, restore, backup and GET /jobs/{id}
- * (PROTOCOL.md §6.6). The POST routes run on the long-job pool
- * (SRV_R_LONG): a dry run is computed there and answered 200; otherwise
- * the work is registered as a job (tasks.c), answered 202 at once, and
- * runs on that pool in batches (lifecycle.h).
+ * (PROTOCOL.md §6.6). The POST routes validate on a request worker; the
+ * work is then registered as a job (tasks.c), answered 202 at once, and
+ * runs on the long-job pool in batches (lifecycle.h). A dry run moves the
+ * request itself to the long-job pool, computes there and answers 200, so
+ * a dry run over a big brain never holds a request worker.
  */
 #include "internal.h"
 
@@ -86,7 +87,35 @@ static void end_task(srv_task_t *t, int rc, const nm_err_t *err, void (*put)(nm_
 	nm_jw_free(&w);
 }
 
+/* Move the request to the long-job pool, where fn computes the dry run
+ * and answers; arg is the job's state from now on. */
+static void dry_run(srv_job_t *job, srv_handler_fn fn, void *arg, void (*arg_free)(void *))
+{
+	job->state = arg;
+	job->state_free = arg_free;
+	job->fn = fn;
+	if (srv_pool_submit(job->ctx->lpool, job) < 0) {
+		srv_job_error(job, 503, "server busy: long-job queue full");
+		srv_job_finish(job);
+	}
+}
+
 /* ---- decay ---- */
+
+static void decay_dry(srv_job_t *job)
+{
+	nm_decay_report_t r;
+	nm_err_t err = {0};
+	if (nm_decay_run(job->brain, job->state, NULL, &r, &err) < 0) {
+		srv_job_errfrom(job, &err);
+	} else {
+		nm_jw_t w;
+		srv_job_json(job, 200, &w);
+		nm_jw_decay_report(&w, &r);
+		srv_job_json_done(job, &w);
+	}
+	srv_job_finish(job);
+}
 
 static void put_decay(nm_jw_t *w, const void *r)
 {
@@ -125,20 +154,14 @@ void srv_h_decay(srv_job_t *job)
 		.dry_run = q.dry_run,
 		.compat = eng.mode == NM_MODE_COMPAT,
 	};
-	if (!o->dry_run) {
-		answer_start(job, "decay", decay_task, o, free);
-		goto done;
+	json_decref(body);
+	if (o->dry_run) {
+		dry_run(job, decay_dry, o, free);
+		return;
 	}
-	nm_decay_report_t r;
-	if (nm_decay_run(job->brain, o, NULL, &r, &err) < 0) {
-		srv_job_errfrom(job, &err);
-	} else {
-		nm_jw_t w;
-		srv_job_json(job, 200, &w);
-		nm_jw_decay_report(&w, &r);
-		srv_job_json_done(job, &w);
-	}
-	free(o);
+	answer_start(job, "decay", decay_task, o, free);
+	srv_job_finish(job);
+	return;
 done:
 	json_decref(body);
 	srv_job_finish(job);
@@ -354,6 +377,21 @@ static void restore_task(srv_task_t *t, void *arg)
 	end_task(t, rc, &err, put_restore, &a->r);
 }
 
+static void archive_dry(srv_job_t *job)
+{
+	archive_arg_t *a = job->state;
+	nm_err_t err = {0};
+	if (nm_archive_run(job->brain, &a->o, NULL, &a->r, &err) < 0) {
+		srv_job_errfrom(job, &err);
+	} else {
+		nm_jw_t w;
+		srv_job_json(job, 200, &w);
+		nm_jw_archive_report(&w, &a->r, false);
+		srv_job_json_done(job, &w);
+	}
+	srv_job_finish(job);
+}
+
 void srv_h_archive(srv_job_t *job)
 {
 	nm_err_t err = {0};
@@ -368,19 +406,14 @@ void srv_h_archive(srv_job_t *job)
 	archive_arg_t *a = nm_xcalloc(1, sizeof *a);
 	a->o.cutoff = reference_time(job, q.reference_time) - q.older_than_days * 86400 * NM_USEC_PER_SEC;
 	a->o.dry_run = q.dry_run;
-	if (!q.dry_run) {
-		answer_start(job, "archive", archive_task, a, archive_arg_free);
-		goto done;
+	json_decref(body);
+	if (q.dry_run) {
+		dry_run(job, archive_dry, a, archive_arg_free);
+		return;
 	}
-	if (nm_archive_run(job->brain, &a->o, NULL, &a->r, &err) < 0) {
-		srv_job_errfrom(job, &err);
-	} else {
-		nm_jw_t w;
-		srv_job_json(job, 200, &w);
-		nm_jw_archive_report(&w, &a->r, false);
-		srv_job_json_done(job, &w);
-	}
-	archive_arg_free(a);
+	answer_start(job, "archive", archive_task, a, archive_arg_free);
+	srv_job_finish(job);
+	return;
 done:
 	json_decref(body);
 	srv_job_finish(job);

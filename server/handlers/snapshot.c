@@ -47,9 +47,10 @@ void srv_h_brain_export(srv_job_t *job)
 	if (srv_q_bool(job, "exclude_sensitive", &o.exclude_sensitive) < 0)
 		goto done;
 	const char *ctype = o.ndjson ? NDJSON_TYPE : "application/json";
-	if (job->head) {
+	if (job->head) { /* the GET's head: chunked, no body */
 		job->status = 200;
 		job->content_type = ctype;
+		job->chunked_head = true;
 		goto done;
 	}
 	nm_tx_t *tx;

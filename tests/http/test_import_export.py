@@ -58,11 +58,6 @@ def _empty_metadata(m):
         eq(m[k], [], f"metadata.{k}")
 
 
-def _ndjson_supported(r):
-    if r[0] == 400 and isinstance(r[2], dict) and "not available" in str(r[2].get("detail")):
-        raise H.Skip(f"NDJSON (PROTOCOL.md 6.4) not offered: {r[2]['detail']}")
-
-
 def _import(c, target, snap, code=200):
     r = c.req("POST", f"/brain/{H.pq(target)}/import", snap)
     return r if code is None else ok(r, code, "import")
@@ -153,7 +148,6 @@ def test_export_ndjson(srv):
     b = _populated(c)
     full = H.export(c, b)
     r = c.req("GET", f"/brain/{b}/export", query={"format": "ndjson"})
-    _ndjson_supported(r)
     H.status(r, 200)
     objs = _ndjson_lines(r)
     eq([o["kind"] for o in objs], ["brain", "neuron", "neuron", "neuron", "synapse", "synapse", "fiber", "fiber", "end"],
@@ -405,7 +399,6 @@ def test_import_ndjson_round_trip(srv):
     c = srv.c
     src = _populated(c)
     r = c.req("GET", f"/brain/{src}/export", query={"format": "ndjson"})
-    _ndjson_supported(r)
     H.status(r, 200)
     target = uid("nd")
     r2 = c.req("POST", f"/brain/{target}/import", raw=r.raw, headers={"Content-Type": "application/x-ndjson"})

@@ -11,8 +11,9 @@
  * above each row names every upstream pattern that matched.
  *
  * The tests below the table are written by hand: inputs upstream cannot
- * be given (invalid UTF-8, a NULL pointer) and first use from several
- * threads at once.
+ * be given (invalid UTF-8, a NULL pointer), 1 MiB texts on which
+ * upstream's regexes are quadratic (their answers come from small
+ * versions in the table), and first use from several threads at once.
  *
  * Each sample is copied into a buffer of exactly its length before the
  * call, so a read past the end shows up under ASan. Strings are UTF-8;
@@ -26,6 +27,7 @@
 
 #include "mem.h"
 #include "sensitive.h"
+#include "text.h"
 
 #define T(lit) (lit), (sizeof(lit) - 1)
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -217,6 +219,110 @@ static const scase_t cases[] = {
 	{T("redis://cache.local:6379"), 0, NULL},
 	/* postgres no credentials: no match */
 	{T("postgres://db.example.com/app"), 0, NULL},
+	/* url space before @: no match */
+	{T("postgres://a:b @c"), 0, NULL},
+	/* url empty password: no match */
+	{T("postgres://a:@b"), 0, NULL},
+	/* url leading colon: Database URL */
+	{T("postgres://:a:b@c"), 3, "database_url"},
+	/* url double @: Database URL */
+	{T("postgres://a:@@b"), 3, "database_url"},
+	/* url @ last: no match */
+	{T("postgres://a:b@"), 0, NULL},
+	/* url @ then space: no match */
+	{T("postgres://a:b@ c"), 0, NULL},
+	/* url second run: Database URL */
+	{T("redis://a@b:c redis://u:p@h"), 3, "database_url"},
+	/* url nested schemes: Database URL */
+	{T("postgres://mysql://a:b@c"), 3, "database_url"},
+	/* url inside word: Database URL */
+	{T("xpostgres://a:b@c"), 3, "database_url"},
+	/* url many colons: no match */
+	{T("postgres://a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a"
+	   ":a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a:a: @x"), 0, NULL},
+	/* url many schemes: no match */
+	{T("redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis://redis://redis://redis://redis://"
+	   "redis://redis://redis://redis://redis:// @x"), 0, NULL},
 	/* rsa key: Private Key */
 	{T("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE "
 	   "KEY-----"), 3, "private_key"},
@@ -236,6 +342,44 @@ static const scase_t cases[] = {
 	{T("-----BEGIN PUBLIC KEY-----"), 0, NULL},
 	/* lower case key: no match */
 	{T("-----begin rsa private key-----"), 0, NULL},
+	/* key mixed whitespace: Private Key */
+	{T("-----BEGIN  \n  RSA \t PRIVATE KEY-----"), 3, "private_key"},
+	/* key no space after BEGIN: no match */
+	{T("-----BEGINPRIVATE KEY-----"), 0, NULL},
+	/* key double space inside: no match */
+	{T("-----BEGIN PRIVATE  KEY-----"), 0, NULL},
+	/* key two names: no match */
+	{T("-----BEGIN RSA DSA PRIVATE KEY-----"), 0, NULL},
+	/* key long whitespace: no match */
+	{T("-----BEGIN                                                              "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                        "
+	   "                                                                  PUBLIC"
+	   " KEY-----"), 0, NULL},
 	/* jwt: JWT Token, Long Base64 String */
 	{T("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI"
 	   "6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6y"
@@ -318,6 +462,150 @@ static const scase_t cases[] = {
 	{T("commit 3f786850e387550fdab836ed7e6dc881de23001b"), 1, "generic_secret"},
 	/* uuid: no match */
 	{T("550e8400-e29b-41d4-a716-446655440000"), 0, NULL},
+	/* many jwt starts: no match */
+	{T("eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-"
+	   "eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ-eyJ- ."), 0, NULL},
+	/* many api_key starts: no match */
+	{T("api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key=api_key="
+	   "api_key=api_key=api_key=api_key=api_key="), 0, NULL},
+	/* base64 boundaries: Long Base64 String */
+	{T("a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"
+	   "a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+"), 1, "generic_secret"},
+	/* plus run: no match */
+	{T("x+++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	   "+++++++++++++++++++++++++++++++++++++++++++++++++++++++++"), 0, NULL},
 	/* two high, first wins: Generic Password, Generic API Key */
 	{T("password=hunter22 and api_key=abcdefghijklmnop"), 3, "password"},
 	/* two high, other order: Generic API Key, Generic Password */
@@ -326,6 +614,10 @@ static const scase_t cases[] = {
 	{T("eyJa.eyJb.c then 123-45-6789"), 3, "ssn"},
 	/* hex before card: Credit Card, Long Hex String */
 	{T("d41d8cd98f00b204e9800998ecf8427e 4111111111111111"), 3, "credit_card"},
+	/* password before url: Generic Password, Database URL */
+	{T("password=abcd postgres://u:p@h"), 3, "password"},
+	/* url before password: Database URL, Generic Password */
+	{T("postgres://u:p@h password=abcd"), 3, "database_url"},
 	/* jwt and base64: JWT Token, Long Base64 String */
 	{T("x eyJabc.eyJAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.sig"), 2, "jwt"},
 	/* long with api key: Generic API Key */
@@ -474,7 +766,7 @@ static const scase_t cases[] = {
 	   "n questions. The quick brown fox jumps over the lazy dog while the team "
 	   "reviews the deployment notes, the retro outcomes and the list of open qu"
 	   "estions. "), 1, "generic_secret"},
-/* END GENERATED (122 cases) */
+/* END GENERATED (144 cases) */
 };
 
 /* ---- helpers ---- */
@@ -501,11 +793,12 @@ static void check_case(size_t i)
 	int sev = nm_sensitive_severity(buf, c->len);
 	const char *type = nm_sensitive_type(buf, c->len);
 	bool hit = nm_sensitive(buf, c->len);
-	cr_expect_eq(sev, c->severity, "case %zu \"%.40s\": severity %d, upstream %d", i, c->text, sev,
+	int w = nm_utf8_prefix(c->text, 40); /* stops at a NUL too */
+	cr_expect_eq(sev, c->severity, "case %zu \"%.*s\": severity %d, upstream %d", i, w, c->text, sev,
 	             c->severity);
-	cr_expect(same_type(type, c->type), "case %zu \"%.40s\": type %s, upstream %s", i, c->text,
+	cr_expect(same_type(type, c->type), "case %zu \"%.*s\": type %s, upstream %s", i, w, c->text,
 	          type ? type : "NULL", c->type ? c->type : "NULL");
-	cr_expect_eq(hit, c->severity > 0, "case %zu \"%.40s\": nm_sensitive %d", i, c->text, hit);
+	cr_expect_eq(hit, c->severity > 0, "case %zu \"%.*s\": nm_sensitive %d", i, w, c->text, hit);
 	free(buf);
 }
 
@@ -570,6 +863,48 @@ Test(sensitive, length_bounds_the_scan)
 	const char s[] = "nothing here password=hunter2";
 	cr_expect_not(nm_sensitive(s, strlen("nothing here")));
 	cr_expect(nm_sensitive(s, strlen(s)));
+}
+
+/* ---- time ---- */
+
+/* An owned text of about n bytes: prefix, then unit repeated, then suffix. */
+static char *repeat(const char *prefix, const char *unit, const char *suffix, size_t n, size_t *len)
+{
+	nm_buf_t b = {0};
+	nm_buf_puts(&b, prefix);
+	while (b.len + strlen(unit) + strlen(suffix) <= n)
+		nm_buf_puts(&b, unit);
+	nm_buf_puts(&b, suffix);
+	return nm_buf_steal(&b, len);
+}
+
+/* Content may be 1 MiB (PROTOCOL.md limits.max_content_bytes). Upstream's
+ * regexes take quadratic time on these texts (minutes at this size); the
+ * reshaped rules of sensitive.c (invariant 3) must not. Small versions of
+ * each text are in the upstream table ("url many colons", "url many
+ * schemes", "key long whitespace", "many jwt starts", "many api_key
+ * starts", "base64 boundaries", "plus run"), which is where the expected
+ * answers come from. */
+Test(sensitive, worst_cases_take_linear_time, .timeout = 30)
+{
+	static const struct {
+		const char *prefix, *unit, *suffix;
+		int severity;
+	} worst[] = {
+		{"postgres://", "a:", " @x", 0},
+		{"", "redis://", " @x", 0},
+		{"-----BEGIN", " ", "PUBLIC KEY-----", 0},
+		{"", "eyJ-", " .", 0},
+		{"", "api_key=", "", 0},
+		{"", "a+", "", 1},
+		{"x", "+", "", 0},
+	};
+	for (size_t i = 0; i < NELEM(worst); i++) {
+		size_t len;
+		char *s = repeat(worst[i].prefix, worst[i].unit, worst[i].suffix, (size_t)1 << 20, &len);
+		cr_expect_eq(nm_sensitive_severity(s, len), worst[i].severity, "worst case %zu", i);
+		free(s);
+	}
 }
 
 /* ---- threads ---- */
