@@ -20,11 +20,12 @@
  *
  * What moves (issue 5): fibers created before the cutoff whose anchor has
  * not been activated since; with them every neuron of theirs that belongs
- * to no other live fiber and is not reachable by a synapse from a neuron
- * that stays (an edge into it, or a bidirectional one; one hop: an old
- * memory linked to a still-used one stays); and every synapse touching a
- * moved neuron, and each moved fiber's typed memory. Archived objects are
- * deleted from the live tables, so no query or list sees them.
+ * to no live fiber and has no synapse path from a neuron of a live fiber
+ * (edges into it, or bidirectional ones: an old memory linked to a
+ * still-used one stays, as does whatever it links to); every synapse
+ * touching a moved neuron; and each moved fiber's typed memory. Archived
+ * objects are deleted from the live tables, so no query or list sees
+ * them.
  *
  * A run first collects the candidate fibers in one read transaction
  * (fingerprints, idset.h), then archives them in batches of BATCH fibers,
@@ -329,7 +330,8 @@ typedef struct run {
 	const nm_archive_opts_t *o;
 	nm_idset_t cand;              /* candidate fibers */
 	int64_t ncand;
-	nm_idset_t gone_n, gone_s;    /* dry run: what would have moved */
+	nm_idset_t gone_n, gone_s;    /* neurons and synapses moved (or, dry, that would be) */
+	nm_idset_t stay, doomed;      /* reachability answers for the run (stays()) */
 	nm_archive_report_t *r;
 	/* the batch at hand */
 	int64_t after;                /* fiber cursor */
@@ -458,29 +460,74 @@ static int touching(nm_tx_t *tx, const char *id, syn_list_t *out, nm_err_t *err)
 	return rc < 0 ? rc : nm_tx_synapse_scan(tx, &f, syn_keep, out, err);
 }
 
-/* Should neuron id move with the batch? It must belong only to candidate
- * fibers and have no edge from a neuron that stays. */
+/* The neighbour that reaches id through synapse s (an edge into id, or a
+ * bidirectional one), or NULL. */
+static const char *reached_from(const nm_synapse_t *s, const char *id)
+{
+	if (strcmp(s->target_id, id) == 0)
+		return strcmp(s->source_id, id) ? s->source_id : NULL;
+	return s->direction == NM_DIR_BI ? s->target_id : NULL;
+}
+
+#define REACH_CAP 100000 /* neurons one search may visit; beyond, the neuron stays */
+
+/* Does neuron id stay live: is there a synapse path to it from a neuron of
+ * a live (non-candidate) fiber? A backward breadth-first search through
+ * neurons in no live fiber; answers are remembered for the run (a path
+ * found stays a path; a search that exhausts dooms every neuron it saw). */
+static int stays(nm_tx_t *tx, run_t *run, const char *id, bool *out, nm_err_t *err)
+{
+	bool ex;
+	*out = true;
+	if (nm_idset_has(&run->stay, id, strlen(id)))
+		return 0;
+	if (nm_idset_has(&run->doomed, id, strlen(id))) {
+		*out = false;
+		return 0;
+	}
+	int rc = exclusive(tx, run, id, &ex, err);
+	if (rc < 0 || !ex)
+		return rc;
+	nm_strv_t seen = {0};         /* visit order; the queue is seen[head..] */
+	nm_hmap_t in = {0};
+	nm_strv_push(&seen, nm_xstrdup(id));
+	nm_hmap_put(&in, seen.v[0], strlen(seen.v[0]), (void *)1);
+	bool found = false;
+	for (size_t head = 0; head < seen.n && !found && rc == 0 && seen.n < REACH_CAP; head++) {
+		syn_list_t l = {0};
+		rc = touching(tx, seen.v[head], &l, err);
+		for (size_t i = 0; i < l.n && !found && rc == 0; i++) {
+			const char *u = reached_from(&l.v[i], seen.v[head]);
+			if (!u || nm_hmap_get(&in, u, strlen(u)) || nm_idset_has(&run->gone_n, u, strlen(u)) ||
+			    nm_idset_has(&run->doomed, u, strlen(u)))
+				continue;
+			if (nm_idset_has(&run->stay, u, strlen(u)) || ((rc = exclusive(tx, run, u, &ex, err)) == 0 && !ex)) {
+				found = true;
+				break;
+			}
+			nm_strv_push(&seen, nm_xstrdup(u));
+			nm_hmap_put(&in, seen.v[seen.n - 1], strlen(u), (void *)1);
+		}
+		syn_list_clear(&l);
+	}
+	if (rc == 0 && found)
+		nm_idset_add(&run->stay, id, strlen(id));
+	else if (rc == 0 && seen.n < REACH_CAP) { /* nothing live reaches any of them */
+		for (size_t i = 0; i < seen.n; i++)
+			nm_idset_add(&run->doomed, seen.v[i], strlen(seen.v[i]));
+		*out = false;
+	}
+	nm_hmap_free(&in);
+	nm_strv_clear(&seen);
+	return rc;
+}
+
+/* Should neuron id move with the batch? Only if no live path reaches it. */
 static int moves(nm_tx_t *tx, run_t *run, const char *id, bool *out, nm_err_t *err)
 {
-	int rc = exclusive(tx, run, id, out, err);
-	if (rc < 0 || !*out)
-		return rc;
-	syn_list_t l = {0};
-	rc = touching(tx, id, &l, err);
-	for (size_t i = 0; i < l.n && rc == 0 && *out; i++) {
-		const nm_synapse_t *s = &l.v[i];
-		bool into = strcmp(s->target_id, id) == 0;
-		const char *u = into ? s->source_id : s->target_id;
-		if (!into && s->direction != NM_DIR_BI)
-			continue; /* an edge out of id, not into it */
-		if (strcmp(u, id) == 0 || nm_idset_has(&run->gone_n, u, strlen(u)))
-			continue;
-		bool ux;
-		rc = exclusive(tx, run, u, &ux, err);
-		if (rc == 0 && !ux)
-			*out = false; /* reached from a neuron that stays */
-	}
-	syn_list_clear(&l);
+	bool stay;
+	int rc = stays(tx, run, id, &stay, err);
+	*out = !stay;
 	return rc;
 }
 
@@ -700,6 +747,8 @@ int nm_archive_run(nm_brain_t *b, const nm_archive_opts_t *o, const nm_progress_
 	nm_idset_free(&run.cand);
 	nm_idset_free(&run.gone_n);
 	nm_idset_free(&run.gone_s);
+	nm_idset_free(&run.stay);
+	nm_idset_free(&run.doomed);
 	if (rc == 0)
 		rc = live_bytes(b, &r->bytes_after, err);
 	if (rc == 0 && o->dry_run)
@@ -710,34 +759,83 @@ int nm_archive_run(nm_brain_t *b, const nm_archive_opts_t *o, const nm_progress_
 
 /* ---- restore ---- */
 
-/* Find the line of (k, id) in segment n; returns a new reference or NULL. */
-typedef struct find_arg {
-	const char *k;
-	const char *field, *id;
-	json_t *found;
-} find_arg_t;
+static const char *const fields[] = {"neuron", "synapse", "fiber", "typed_memory"};
 
-static int find_line(void *arg, json_t *o)
+/* The line's object id ("fiber_id" for typed memories), or NULL. */
+static const char *line_id(const json_t *o, int *kind)
 {
-	find_arg_t *a = arg;
-	const json_t *obj = json_object_get(o, a->field);
-	const char *oid = a->k[0] == 't' ? json_string_value(json_object_get(o, "fiber_id"))
-	                                 : json_string_value(json_object_get(obj, "id"));
-	if (strcmp(json_string_value(json_object_get(o, "k")), a->k) != 0 || !oid || strcmp(oid, a->id) != 0)
+	const char *k = json_string_value(json_object_get(o, "k"));
+	const char *p = k && k[0] && !k[1] ? strchr(kind_letter, k[0]) : NULL;
+	if (!p)
+		return NULL;
+	*kind = (int)(p - kind_letter);
+	if (*kind == K_T)
+		return json_string_value(json_object_get(o, "fiber_id"));
+	return json_string_value(json_object_get(json_object_get(o, fields[*kind]), "id"));
+}
+
+/* A decompressed segment, parsed once: its lines by "<k>:<id>". */
+typedef struct segcache {
+	int64_t n;                    /* the segment held, 0 = none */
+	nm_hmap_t lines;              /* key → json_t * (a reference each) */
+	nm_strv_t keys;               /* owns the keys */
+} segcache_t;
+
+static void segcache_clear(segcache_t *c)
+{
+	for (size_t i = 0; i < c->keys.n; i++)
+		json_decref(nm_hmap_get(&c->lines, c->keys.v[i], strlen(c->keys.v[i])));
+	nm_hmap_free(&c->lines);
+	nm_strv_clear(&c->keys);
+	c->n = 0;
+}
+
+static int cache_line(void *arg, json_t *o)
+{
+	segcache_t *c = arg;
+	int k;
+	const char *id = line_id(o, &k);
+	if (!id)
 		return 0;
-	a->found = json_incref(o);
-	return 1;
+	char *key = nm_xasprintf("%c:%s", kind_letter[k], id);
+	json_t *old = nm_hmap_put(&c->lines, key, strlen(key), json_incref(o));
+	if (old) { /* a later copy of the same object in one segment wins */
+		json_decref(old);
+		free(key);
+	} else {
+		nm_strv_push(&c->keys, key);
+	}
+	return 0;
+}
+
+/* The line of (k, id) in segment n (borrowed from the cache), or NULL. */
+static int seg_find(nm_tx_t *tx, segcache_t *c, int64_t n, int k, const char *id, json_t **line, nm_err_t *err)
+{
+	if (c->n != n) {
+		nm_buf_t buf = {0};
+		segcache_clear(c);
+		int rc = seg_get(tx, n, &buf, err);
+		if (rc == 0)
+			seg_lines(&buf, cache_line, c);
+		nm_buf_free(&buf);
+		if (rc < 0)
+			return rc;
+		c->n = n;
+	}
+	char *key = nm_xasprintf("%c:%s", kind_letter[k], id);
+	*line = nm_hmap_get(&c->lines, key, strlen(key));
+	free(key);
+	return 0;
 }
 
 typedef struct restorer {
 	nm_tx_t *tx;
 	meta_t m;
-	int64_t seg;                  /* segment held in buf */
-	nm_buf_t buf;
+	segcache_t cache;
 	nm_archive_report_t *r;
 } restorer_t;
 
-static const char *const fields[] = {"neuron", "synapse", "fiber", "typed_memory"};
+
 
 /* The archived line of (k, id), and leave it out of the archive from now
  * (index entry, segment count, meta). NULL (0) when not archived. */
@@ -747,28 +845,31 @@ static int unarchive(restorer_t *rs, int k, const char *id, json_t **line, nm_er
 	int64_t seg = idx_get(rs->tx, k, id, err);
 	if (seg <= 0)
 		return (int)seg;
-	if (seg != rs->seg) {
-		int rc = seg_get(rs->tx, seg, &rs->buf, err);
-		if (rc < 0)
-			return rc;
-		rs->seg = seg;
-	}
-	char kl[2] = {kind_letter[k], 0};
-	find_arg_t a = {kl, fields[k], id, NULL};
-	seg_lines(&rs->buf, find_line, &a);
+	json_t *found = NULL;
+	int rc = seg_find(rs->tx, &rs->cache, seg, k, id, &found, err);
+	if (rc < 0)
+		return rc;
 	char *key = idx_key(k, id);
-	int rc = nm_tx_kv_del(rs->tx, key, err);
+	rc = nm_tx_kv_del(rs->tx, key, err);
 	free(key);
 	if (rc >= 0)
 		rc = seg_release(rs->tx, seg, &rs->m, err);
-	if (rc == 1) /* the segment went with its last object */
-		rs->seg = 0;
 	(*meta_count(&rs->m, k))--;
-	*line = a.found;
-	return rc < 0 ? rc : a.found != NULL;
+	*line = json_incref(found);
+	return rc < 0 ? rc : found != NULL;
 }
 
 static int restore_synapses_of(restorer_t *rs, const char *nid, nm_err_t *err);
+
+/* decayed_at as it was when archived (the line's "clock"). */
+static int restore_clock(nm_tx_t *tx, nm_decay_kind_t kind, const char *id, const json_t *line, nm_err_t *err)
+{
+	int64_t t;
+	const json_t *c = json_object_get(line, "clock");
+	if (!json_is_string(c) || nm_time_parse(json_string_value(c), json_string_length(c), &t))
+		return 0;
+	return nm_tx_decay_clock_set(tx, kind, id, t, err);
+}
 
 static int restore_neuron(restorer_t *rs, const char *id, nm_err_t *err)
 {
@@ -790,10 +891,8 @@ static int restore_neuron(restorer_t *rs, const char *id, nm_err_t *err)
 			rc = nm_state_decode(json_object_get(line, "state"), &o, &st, &present, err);
 		if (rc == 0)
 			rc = nm_tx_state_put(rs->tx, &st, err);
-		int64_t clock;
-		const json_t *c = json_object_get(line, "clock");
-		if (rc == 0 && json_is_string(c) && nm_time_parse(json_string_value(c), json_string_length(c), &clock) == 0)
-			rc = nm_tx_decay_clock_set(rs->tx, NM_DECAY_NEURONS, id, clock, err);
+		if (rc == 0)
+			rc = restore_clock(rs->tx, NM_DECAY_NEURONS, id, line, err);
 		if (rc == 0)
 			rs->r->neurons++;
 	}
@@ -829,20 +928,15 @@ static int restore_synapse(restorer_t *rs, const char *sid, nm_err_t *err)
 	int64_t seg = idx_get(rs->tx, K_S, sid, err);
 	if (seg <= 0)
 		return (int)seg;
-	if (seg != rs->seg) {
-		int rc = seg_get(rs->tx, seg, &rs->buf, err);
-		if (rc < 0)
-			return rc;
-		rs->seg = seg;
-	}
-	find_arg_t a = {"s", "synapse", sid, NULL};
-	seg_lines(&rs->buf, find_line, &a);
-	if (!a.found)
-		return 0;
+	json_t *found = NULL;
+	int frc = seg_find(rs->tx, &rs->cache, seg, K_S, sid, &found, err);
+	if (frc < 0 || !found)
+		return frc;
+	json_incref(found);
 	nm_decode_opts_t o = {.mode = NM_DECODE_CREATE, .prefix = "archive: "};
 	nm_synapse_t y = {0};
 	unsigned present;
-	int rc = nm_synapse_decode(json_object_get(a.found, "synapse"), &o, &y, &present, err);
+	int rc = nm_synapse_decode(json_object_get(found, "synapse"), &o, &y, &present, err);
 	int src = rc == 0 ? nm_tx_neuron_exists(rs->tx, y.source_id, err) : 0;
 	int dst = rc == 0 && src > 0 ? nm_tx_neuron_exists(rs->tx, y.target_id, err) : 0;
 	if (src < 0 || dst < 0)
@@ -860,16 +954,14 @@ static int restore_synapse(restorer_t *rs, const char *sid, nm_err_t *err)
 		rc = rc < 0 ? rc : 0;
 		if (rc == 0 && !synapse_live(rs->tx, sid)) { /* a live one with this id meanwhile wins */
 			rc = nm_tx_synapse_add(rs->tx, &y, err);
-			int64_t clock;
-			const json_t *c = json_object_get(a.found, "clock");
-			if (rc == 0 && json_is_string(c) && nm_time_parse(json_string_value(c), json_string_length(c), &clock) == 0)
-				rc = nm_tx_decay_clock_set(rs->tx, NM_DECAY_SYNAPSES, sid, clock, err);
+			if (rc == 0)
+				rc = restore_clock(rs->tx, NM_DECAY_SYNAPSES, sid, found, err);
 			if (rc == 0)
 				rs->r->synapses++;
 		}
 	}
 	nm_synapse_clear(&y);
-	json_decref(a.found);
+	json_decref(found);
 	return rc;
 }
 
@@ -959,7 +1051,7 @@ static int restore_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
 	if (!b->all)
 		b->pos = to;
 	nm_strv_clear(&page);
-	nm_buf_free(&rs.buf);
+	segcache_clear(&rs.cache);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1001,6 +1093,7 @@ struct nm_archive_writer {
 	nm_tx_t *tx;
 	meta_t m;
 	segw_t sw;
+	segcache_t cache;             /* segments of objects being replaced */
 };
 
 nm_archive_writer_t *nm_archive_writer_new(nm_tx_t *tx, nm_err_t *err)
@@ -1038,13 +1131,48 @@ static int drop_live(nm_tx_t *tx, int k, const char *id, nm_err_t *err)
 	return rc;
 }
 
+/* The state a neuron about to be archived keeps: the live one, or the
+ * archived copy's (re-importing a brain's own export changes no state),
+ * else the default of a new neuron. */
+static int prior_state(nm_archive_writer_t *w, const nm_neuron_t *n, nm_state_t *st, int64_t *clock, nm_err_t *err)
+{
+	nm_err_t e = {0};
+	*clock = NM_TIME_NONE;
+	if (nm_tx_state_get(w->tx, n->id, st, &e) == 0)
+		return nm_tx_decay_clock(w->tx, NM_DECAY_NEURONS, n->id, clock, err);
+	nm_state_clear(st);
+	*st = (nm_state_t){.neuron_id = nm_xstrdup(n->id), .last_activated = NM_TIME_NONE,
+	                   .decay_rate = NM_STATE_DEFAULT_DECAY, .created_at = n->created_at};
+	int64_t seg = idx_get(w->tx, K_N, n->id, err);
+	json_t *line = NULL;
+	int rc = seg > 0 ? seg_find(w->tx, &w->cache, seg, K_N, n->id, &line, err) : (int)seg;
+	if (rc < 0 || !line)
+		return rc;
+	nm_decode_opts_t o = {.mode = NM_DECODE_CREATE, .prefix = "archive: "};
+	nm_state_t old = {0};
+	unsigned present;
+	if (nm_state_decode(json_object_get(line, "state"), &o, &old, &present, &e) == 0) {
+		nm_state_clear(st);
+		*st = old;
+	} else {
+		nm_state_clear(&old);
+	}
+	const json_t *c = json_object_get(line, "clock");
+	if (json_is_string(c))
+		nm_time_parse(json_string_value(c), json_string_length(c), clock);
+	return 0;
+}
+
 int nm_archive_writer_neuron(nm_archive_writer_t *w, const nm_neuron_t *n, nm_err_t *err)
 {
-	nm_state_t st = {.neuron_id = n->id, .last_activated = NM_TIME_NONE, .decay_rate = NM_STATE_DEFAULT_DECAY,
-	                 .created_at = n->created_at};
-	int rc = drop_live(w->tx, K_N, n->id, err);
+	nm_state_t st = {0};
+	int64_t clock;
+	int rc = prior_state(w, n, &st, &clock, err);
 	if (rc == 0)
-		rc = segw_neuron(&w->sw, n, &st, NM_TIME_NONE, err);
+		rc = drop_live(w->tx, K_N, n->id, err);
+	if (rc == 0)
+		rc = segw_neuron(&w->sw, n, &st, clock, err);
+	nm_state_clear(&st);
 	return writer_step(w, rc, err);
 }
 
@@ -1076,6 +1204,7 @@ int nm_archive_writer_end(nm_archive_writer_t *w, nm_err_t *err)
 	int rc = err ? segw_end(&w->sw, err) : (segw_end(&w->sw, NULL), 0);
 	if (rc == 0 && err)
 		rc = meta_put(w->tx, &w->m, err);
+	segcache_clear(&w->cache);
 	free(w);
 	return rc;
 }

@@ -31,6 +31,7 @@ enum { S_NEURONS, S_SYNAPSES, S_FIBERS, S_TYPED, S_PROJECTS, S__COUNT };
 static const char *const kinds[S__COUNT] = {"neuron", "synapse", "fiber", "typed_memory", "project"};
 
 typedef struct exporter {
+	nm_tx_t *tx;
 	nm_jw_t *w;
 	const nm_export_opts_t *o;
 	int section;
@@ -205,11 +206,34 @@ static void end_line(exporter_t *e)
 	nm_jw_line(e->w);
 }
 
+/* Is there a live object with this id in the current section? (An id
+ * archived and then created again: the live one is exported.) */
+static bool live_twin(const exporter_t *e, const char *id)
+{
+	if (!id || e->section == S_TYPED)
+		return false;
+	if (e->section == S_NEURONS)
+		return nm_tx_neuron_exists(e->tx, id, NULL) == 1;
+	int rc;
+	if (e->section == S_SYNAPSES) {
+		nm_synapse_t y = {0};
+		rc = nm_tx_synapse_get(e->tx, id, &y, NULL);
+		nm_synapse_clear(&y);
+	} else {
+		nm_fiber_t f = {0};
+		rc = nm_tx_fiber_get(e->tx, id, &f, NULL);
+		nm_fiber_clear(&f);
+	}
+	return rc == 0;
+}
+
 /* An archived object, decoded back to its model struct so it is written
  * exactly like a live one (same number formatting), then flagged. */
 static int put_archived(void *arg, const json_t *obj, const json_t *line)
 {
 	exporter_t *e = arg;
+	if (live_twin(e, json_string_value(json_object_get(obj, "id"))))
+		return 0;
 	nm_decode_opts_t d = {.mode = NM_DECODE_CREATE, .prefix = "", .max_content_bytes = SIZE_MAX};
 	unsigned present;
 	nm_err_t err = {0};
@@ -289,7 +313,7 @@ int nm_snapshot_export(nm_tx_t *tx, const nm_brain_rec_t *rec, const nm_export_o
 	int rc = nm_tx_meta_get(tx, &meta, err);
 	if (rc < 0)
 		return rc;
-	exporter_t e = {.w = w, .o = o};
+	exporter_t e = {.tx = tx, .w = w, .o = o};
 	head(&e, rec);
 	if (o->ndjson) { /* brain line, items, end line */
 		put_config_meta(&e, rec, meta);

@@ -127,8 +127,17 @@ int nm__sq_backup_check(const char *file, char **record, nm_err_t *err)
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
-	if (version < 1 || version > NM_SCHEMA_BRAIN_VERSION)
-		rc = nm_err_set(err, NM_ST_INVALID, "%s: not an nmemd brain backup (schema version %d)", file, version);
+	s = NULL;
+	int tables = 0; /* a brain has these; the catalog (also version 1) does not */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+	                           " ('meta', 'neurons', 'neuron_states', 'synapses', 'fibers')", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		tables = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (version < 1 || version > NM_SCHEMA_BRAIN_VERSION || tables != 5)
+		rc = nm_err_set(err, NM_ST_INVALID, "%s: not an nmemd brain backup (schema version %d, %d of 5 brain tables)",
+		                file, version, tables);
 	if (rc == 0 && (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK ||
 	                sqlite3_step(s) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0))
 		rc = nm_err_set(err, NM_ST_INVALID, "%s: the database is damaged (quick_check failed)", file);

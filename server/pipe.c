@@ -11,7 +11,8 @@
  * module so the two never wait on each other.
  *
  * Memory: at most `max` bytes wait in a pipe (a producer on the worker
- * side blocks beyond it; the loop stops reading the socket beyond it).
+ * side blocks beyond it; the loop stops reading the socket beyond it), and
+ * the buffer holding them is compacted once the reader is `max` into it.
  *
  * Lifetime: two references, one per side, each dropped once with
  * srv_pipe_release; the wake list holds a third while the pipe is queued.
@@ -176,6 +177,10 @@ ssize_t srv_pipe_read(srv_pipe_t *p, char *buf, size_t cap)
 		p->rpos += (size_t)n;
 		if (p->rpos == p->data.len) {
 			nm_buf_reset(&p->data);
+			p->rpos = 0;
+		} else if (p->rpos >= p->max) { /* keep the buffer from growing behind the reader */
+			memmove(p->data.data, p->data.data + p->rpos, avail(p));
+			p->data.len -= p->rpos;
 			p->rpos = 0;
 		}
 	} else if (p->eof) {
