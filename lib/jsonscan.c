@@ -606,30 +606,42 @@ static int read_key(nm_jscan_t *s)
 	return rc;
 }
 
-static int obj_next(nm_jscan_t *s, const char **key)
+/* Step to the next item of the open container (type '{' or '['): *closed
+ * when it ended, else the item's first byte (past the comma after an
+ * earlier item; 0 at the end of input); *fp is the container's frame. */
+static int next_item(nm_jscan_t *s, char type, frame_t **fp, bool *closed)
 {
-	frame_t *f = top(s);
-	if (f->type != '{' || f->state == F_PENDING)
-		return misuse(s, f->type != '{' ? "obj_next outside an object" : "member value not consumed");
+	frame_t *f = *fp = top(s);
+	char close = type == '{' ? '}' : ']';
+	if (f->type != type || f->state == F_PENDING)
+		return misuse(s, f->type != type ? (type == '{' ? "obj_next outside an object" : "arr_next outside an array")
+		                                 : (type == '{' ? "member value not consumed" : "array element not consumed"));
 	int c = peek_token(s);
 	if (c < 0)
 		return c;
-	if (c == '}') {
+	*closed = c == close;
+	if (*closed) {
 		s->pos++;
 		s->nframes--;
 		return 0;
 	}
-	if (f->state == F_AFTER) {
-		if (c != ',')
-			return bad(s, c, "expected ',' or '}'");
-		s->pos++;
-		if ((c = peek_token(s)) < 0)
-			return c;
-		if (c != '"')
-			return bad(s, c, "expected string");
-	} else if (c != '"') {
-		return bad(s, c, "expected string or '}'");
-	}
+	if (f->state != F_AFTER)
+		return c;
+	if (c != ',')
+		return bad(s, c, type == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+	s->pos++;
+	return peek_token(s);
+}
+
+static int obj_next(nm_jscan_t *s, const char **key)
+{
+	frame_t *f;
+	bool first = top(s)->state != F_AFTER, closed = false;
+	int c = next_item(s, '{', &f, &closed);
+	if (c < 0 || closed)
+		return c;
+	if (c != '"')
+		return bad(s, c, first ? "expected string or '}'" : "expected string");
 	int rc = read_key(s);
 	if (rc < 0)
 		return rc;
@@ -645,28 +657,13 @@ static int obj_next(nm_jscan_t *s, const char **key)
 
 static int arr_next(nm_jscan_t *s)
 {
-	frame_t *f = top(s);
-	if (f->type != '[' || f->state == F_PENDING)
-		return misuse(s, f->type != '[' ? "arr_next outside an array" : "array element not consumed");
-	int c = peek_token(s);
-	if (c < 0)
+	frame_t *f;
+	bool first = top(s)->state != F_AFTER, closed = false;
+	int c = next_item(s, '[', &f, &closed);
+	if (c < 0 || closed)
 		return c;
-	if (c == ']') {
-		s->pos++;
-		s->nframes--;
-		return 0;
-	}
-	if (f->state == F_AFTER) {
-		if (c != ',')
-			return bad(s, c, "expected ',' or ']'");
-		s->pos++;
-		if ((c = peek_token(s)) < 0)
-			return c;
-		if (!starts_value(c))
-			return bad(s, c, "expected a value");
-	} else if (!starts_value(c)) {
-		return bad(s, c, "expected a value or ']'");
-	}
+	if (!starts_value(c))
+		return bad(s, c, first ? "expected a value or ']'" : "expected a value");
 	f->state = F_PENDING;
 	return 1;
 }
