@@ -2355,3 +2355,177 @@ STORE_TEST(newer_catalog_schema_refused)
 		cr_expect_neq(err.status, 0);
 	cr_expect_eq(user_version(cat), 999);
 }
+
+/* ------------------------------------------------------------------ */
+/* lifecycle cursors and kv (store.h "lifecycle", "kv")                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct rows {
+	char ids[16][16];
+	int64_t seq[16];
+	double value[16];
+	int64_t clock[16];
+	int n;
+} rows_t;
+
+static int take_row(void *arg, const nm_decay_row_t *r)
+{
+	rows_t *x = arg;
+	snprintf(x->ids[x->n], sizeof x->ids[0], "%s", r->id);
+	x->seq[x->n] = r->seq;
+	x->value[x->n] = r->value;
+	x->clock[x->n++] = r->decayed_at;
+	return 0;
+}
+
+static rows_t decay_rows(nm_decay_kind_t kind, int64_t after, int64_t limit)
+{
+	rows_t x = {0};
+	nm_tx_t *tx = rbegin();
+	cr_assert_eq(nm_tx_decay_scan(tx, kind, after, limit, take_row, &x, &E), 0, "[%s] decay_scan: %s", BACKEND,
+	             E.detail);
+	nm_brain_read_end(tx);
+	return x;
+}
+
+STORE_TEST(decay_cursor_visits_every_row_once)
+{
+	add_neurons("a,b,c,d,e");
+	OK(add_synapse("s1", "a", "b", NM_SYN_RELATED_TO, 0.5));
+	OK(add_synapse("s2", "b", "c", NM_SYN_RELATED_TO, 0.25));
+	OK(wsync(ap_neuron_delete, "c")); /* a hole in the middle; s2 goes with c */
+	rows_t all = decay_rows(NM_DECAY_NEURONS, 0, 0);
+	cr_assert_eq(all.n, 4, "[%s] four neurons", BACKEND);
+	cr_expect_str_eq(all.ids[0], "a", "[%s] the first object is visited (cursor 0)", BACKEND);
+	cr_expect_str_eq(all.ids[3], "e");
+	for (int i = 1; i < all.n; i++)
+		cr_expect_gt(all.seq[i], all.seq[i - 1], "[%s] creation order", BACKEND);
+	/* batches of 2 from the cursor see the same rows */
+	rows_t p1 = decay_rows(NM_DECAY_NEURONS, 0, 2), p2 = decay_rows(NM_DECAY_NEURONS, p1.seq[1], 2),
+	       p3 = decay_rows(NM_DECAY_NEURONS, p2.seq[p2.n - 1], 2);
+	cr_expect_eq(p1.n + p2.n + p3.n, 4);
+	cr_expect_str_eq(p2.ids[0], "d", "[%s] after b comes d (c deleted)", BACKEND);
+	cr_expect_eq(p3.n, 0);
+	rows_t syn = decay_rows(NM_DECAY_SYNAPSES, 0, 0);
+	cr_assert_eq(syn.n, 1, "[%s] one synapse left", BACKEND);
+	cr_expect_float_eq(syn.value[0], 0.5, 1e-12);
+	cr_expect_eq(syn.clock[0], NM_TIME_NONE, "never decayed");
+}
+
+typedef struct decay_set_arg {
+	nm_decay_kind_t kind;
+	int64_t seq;
+	double v;
+	int64_t t;
+} decay_set_arg_t;
+
+static int ap_decay_set(nm_tx_t *tx, void *arg, nm_err_t *err)
+{
+	decay_set_arg_t *a = arg;
+	return nm_tx_decay_set(tx, a->kind, a->seq, a->v, a->t, err);
+}
+
+STORE_TEST(decay_set_keeps_the_clock_across_updates)
+{
+	add_neurons("a,b");
+	OK(add_synapse("s1", "a", "b", NM_SYN_RELATED_TO, 0.5));
+	rows_t syn = decay_rows(NM_DECAY_SYNAPSES, 0, 0);
+	decay_set_arg_t a = {NM_DECAY_SYNAPSES, syn.seq[0], 0.25, T0 + 1000};
+	OK(wsync(ap_decay_set, &a));
+	nm_synapse_t s;
+	OK(get_synapse("s1", &s));
+	cr_expect_float_eq(s.weight, 0.25, 1e-12, "[%s] weight written", BACKEND);
+	/* a client update keeps decayed_at (it is not part of the wire object) */
+	s.metadata = strdup("{\"x\":1}");
+	OK(wsync(ap_synapse_update, &s));
+	nm_synapse_clear(&s);
+	syn = decay_rows(NM_DECAY_SYNAPSES, 0, 0);
+	cr_expect_eq(syn.clock[0], T0 + 1000, "[%s] decayed_at kept across PUT", BACKEND);
+	/* NM_TIME_NONE leaves the clock alone */
+	a.v = 0.125;
+	a.t = NM_TIME_NONE;
+	OK(wsync(ap_decay_set, &a));
+	syn = decay_rows(NM_DECAY_SYNAPSES, 0, 0);
+	cr_expect_float_eq(syn.value[0], 0.125, 1e-12);
+	cr_expect_eq(syn.clock[0], T0 + 1000);
+	rows_t n = decay_rows(NM_DECAY_NEURONS, 0, 0);
+	decay_set_arg_t b = {NM_DECAY_NEURONS, n.seq[1], 0.75, T0 + 5};
+	OK(wsync(ap_decay_set, &b));
+	n = decay_rows(NM_DECAY_NEURONS, 0, 0);
+	cr_expect_float_eq(n.value[1], 0.75, 1e-12, "[%s] activation of b", BACKEND);
+	cr_expect_eq(n.clock[1], T0 + 5);
+	cr_expect_eq(n.clock[0], NM_TIME_NONE, "a untouched");
+}
+
+static int take_orphan(void *arg, int64_t seq, const char *id)
+{
+	rows_t *x = arg;
+	snprintf(x->ids[x->n], sizeof x->ids[0], "%s", id);
+	x->seq[x->n++] = seq;
+	return 0;
+}
+
+STORE_TEST(orphan_scan_finds_neurons_without_synapses_or_fibers)
+{
+	add_neurons("a,b,c,d");
+	OK(add_synapse("s1", "a", "b", NM_SYN_RELATED_TO, 0.5));
+	OK(add_fiber((fspec_t){.id = "f1", .neurons = "c", .salience = 0.5}));
+	rows_t x = {0};
+	nm_tx_t *tx = rbegin();
+	OK(nm_tx_orphan_scan(tx, 0, 0, take_orphan, &x, &E));
+	nm_brain_read_end(tx);
+	cr_assert_eq(x.n, 1, "[%s] only d is an orphan", BACKEND);
+	cr_expect_str_eq(x.ids[0], "d");
+}
+
+typedef struct kv_arg {
+	const char *key, *val;
+	size_t len;
+} kv_arg_t;
+
+static int ap_kv_put(nm_tx_t *tx, void *arg, nm_err_t *err)
+{
+	kv_arg_t *a = arg;
+	return nm_tx_kv_put(tx, a->key, a->val, a->len, err);
+}
+
+static int ap_kv_del(nm_tx_t *tx, void *arg, nm_err_t *err)
+{
+	return nm_tx_kv_del(tx, arg, err) < 0 ? -1 : 0;
+}
+
+static int kv_collect(void *arg, const char *key, const char *val, size_t len)
+{
+	nm_buf_t *b = arg;
+	nm_buf_printf(b, "%s=%zu;", key, len);
+	return 0;
+}
+
+STORE_TEST(kv_ordered_prefix_scan_and_binary_values)
+{
+	const char bin[] = {'x', 0, 'y'};
+	kv_arg_t puts[] = {{"arch/b", "2", 1}, {"arch/a", bin, 3}, {"arch/c", "", 0}, {"other/a", "9", 1},
+	                   {"arch/a", bin, 2}};
+	for (size_t i = 0; i < 5; i++)
+		OK(wsync(ap_kv_put, &puts[i]));
+	nm_tx_t *tx = rbegin();
+	char *v = NULL;
+	size_t len = 0;
+	cr_expect_eq(nm_tx_kv_get(tx, "arch/a", &v, &len, &E), 1, "[%s] present", BACKEND);
+	cr_expect_eq(len, 2, "replaced by the last put");
+	cr_expect(v && v[0] == 'x' && v[1] == 0 && v[2] == 0, "bytes kept, NUL after");
+	free(v);
+	cr_expect_eq(nm_tx_kv_get(tx, "arch/zz", &v, &len, &E), 0, "absent");
+	nm_buf_t b = {0};
+	OK(nm_tx_kv_scan(tx, "arch/", NULL, kv_collect, &b, &E));
+	cr_expect_str_eq(b.data, "arch/a=2;arch/b=1;arch/c=0;", "[%s] key order, prefix only", BACKEND);
+	nm_buf_reset(&b);
+	OK(nm_tx_kv_scan(tx, "arch/", "arch/a", kv_collect, &b, &E));
+	cr_expect_str_eq(b.data, "arch/b=1;arch/c=0;", "[%s] after a key", BACKEND);
+	nm_buf_free(&b);
+	nm_brain_read_end(tx);
+	OK(wsync(ap_kv_del, "arch/b"));
+	tx = rbegin();
+	cr_expect_eq(nm_tx_kv_get(tx, "arch/b", &v, &len, &E), 0, "[%s] deleted", BACKEND);
+	nm_brain_read_end(tx);
+}
