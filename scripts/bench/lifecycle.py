@@ -4,9 +4,9 @@
     scripts/bench/lifecycle.py [--bin bin/nmemd] [--neurons 1000000] [--json out.json]
 
 Starts its own nmemd (SQLite, a temporary data directory), then:
-  1. streams a generated NDJSON snapshot of N neurons, 2N synapses (half
-     of them used in the last month) and N/4 fibers (memories spread over
-     two years) into
+  1. streams a generated NDJSON snapshot of N neurons, about 2N synapses
+     (from each memory's neurons to the next ones; half of them used in the
+     last month) and N/4 fibers (memories spread over two years) into
      POST /brain/{id}/import — generated on the fly, never held whole;
   2. exports the brain as JSON and as NDJSON while sampling the daemon's
      resident set size (VmRSS, every 50 ms) and reports the baseline before
@@ -57,9 +57,11 @@ def snapshot_lines(n, seed=7):
     end = T0 + 63_072_000
     for i in range(n):
         for j in (1, 7):
+            if i + j >= n:
+                continue  # edges run from older to newer memories, no wrap-around
             # half the synapses were used in the last month (they survive decay)
             used = iso(end - (i % 30) * 86_400) if j == 1 else None
-            yield {"kind": "synapse", "id": f"s{ns}", "source_id": f"n{i}", "target_id": f"n{(i + j) % n}",
+            yield {"kind": "synapse", "id": f"s{ns}", "source_id": f"n{i}", "target_id": f"n{i + j}",
                    "type": "related_to", "weight": 0.5, "direction": "uni", "metadata": {}, "reinforced_count": 0,
                    "last_activated": used, "created_at": iso(T0 + (i * 63_072_000) // n)}
             ns += 1
