@@ -82,6 +82,7 @@ typedef struct nm_query_out {
 	/* subgraph: lists keep duplicates and order, so plain arrays */
 	char **sub_neurons, **sub_synapses, **sub_anchors;
 	size_t n_sub_neurons, n_sub_synapses, n_sub_anchors;
+	double *sub_levels;       /* activation of each sub_neurons[i] */
 	/* fixed mode fills the subgraph lists even when not asked for them:
 	 * they are what nm_reinforce strengthens */
 } nm_query_out_t;

@@ -186,6 +186,8 @@ static int subgraph(nm_qstate_t *q, nm_query_out_t *out)
 	nm_hmap_t chosen = {0};
 	for (size_t i = 0; i < q->act.n && sel < 50; i++)
 		if (q->sorted[i].level >= q->eng->config.activation_threshold) {
+			out->sub_levels = nm_xrealloc(out->sub_levels, sizeof *out->sub_levels * (out->n_sub_neurons + 1));
+			out->sub_levels[out->n_sub_neurons] = q->sorted[i].level;
 			strs_add(&out->sub_neurons, &out->n_sub_neurons, q->sorted[i].id);
 			nm_hmap_put(&chosen, q->sorted[i].id, strlen(q->sorted[i].id), (void *)1);
 			sel++;
@@ -289,5 +291,6 @@ void nm_query_out_clear(nm_query_out_t *o)
 	strs_free(o->sub_neurons, o->n_sub_neurons);
 	strs_free(o->sub_synapses, o->n_sub_synapses);
 	strs_free(o->sub_anchors, o->n_sub_anchors);
+	free(o->sub_levels);
 	memset(o, 0, sizeof *o);
 }

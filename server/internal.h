@@ -46,6 +46,8 @@ typedef struct srv_config {
 	char *backup_dir;             /* "" = <data_dir>/backups */
 	double decay_interval;        /* seconds between scheduled decay runs; 0 = off */
 	char *restore_file, *restore_brain; /* --restore FILE --brain ID (flags only) */
+	char *ui_dir;                 /* files of /ui, /docs, /static ("" = found next to the binary) */
+	char *default_brain;          /* ui.default_brain: /api/graph without a brain */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;
 	int max_conns;
@@ -420,6 +422,11 @@ void srv_h_archive(srv_job_t *job);
 void srv_h_archive_restore(srv_job_t *job);
 void srv_h_backup(srv_job_t *job);
 void srv_h_job_get(srv_job_t *job);
+
+void srv_h_ui(srv_job_t *job);
+void srv_h_docs(srv_job_t *job);
+void srv_h_static(srv_job_t *job);
+void srv_h_graph(srv_job_t *job);
 
 void srv_h_encode(srv_job_t *job);
 void srv_h_encode_batch(srv_job_t *job);

@@ -155,6 +155,32 @@ static bool is_loopback(const char *host)
 }
 
 /* Settings that need more than one option to check. */
+/* The UI files when ui.dir is not set: server/ui of the source tree the
+ * binary was built in (bin/nmemd → ../server/ui), else the installed
+ * <prefix>/share/nmemd/ui (<prefix>/bin/nmemd → ../share/nmemd/ui). */
+static char *find_ui_dir(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		const char *rel[] = {"../server/ui", "../share/nmemd/ui"};
+		for (int i = 0; i < 2; i++) {
+			char *dir = nm_xasprintf("%s/%s", exe, rel[i]);
+			char *index = nm_xasprintf("%s/index.html", dir);
+			bool ok = access(index, R_OK) == 0;
+			free(index);
+			if (ok)
+				return dir;
+			free(dir);
+		}
+	}
+	return nm_xstrdup("server/ui");
+}
+
 static int check_config(srv_ctx_t *ctx)
 {
 	srv_config_t *c = &ctx->cfg;
@@ -203,6 +229,10 @@ static int check_config(srv_ctx_t *ctx)
 	if (c->jobs_workers < 1) {
 		fprintf(stderr, "nmemd: jobs.workers must be at least 1\n");
 		return -1;
+	}
+	if (!c->ui_dir || !*c->ui_dir) {
+		free(c->ui_dir);
+		c->ui_dir = find_ui_dir();
 	}
 	if (!c->backup_dir || !*c->backup_dir) {
 		free(c->backup_dir);

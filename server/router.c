@@ -8,7 +8,8 @@
  * literal template beats a parameter: /brain/create is never read as
  * /brain/{brain_id} (PROTOCOL.md §1.5), so GET on it is a 405.
  * Template segments "{name}" match one non-empty segment, which is
- * percent-decoded (and must be valid UTF-8). A single trailing '/' is
+ * percent-decoded (and must be valid UTF-8); a last segment "{name...}"
+ * matches the rest of the path, slashes included. A single trailing '/' is
  * ignored (PROTOCOL.md §1.1). Thread-safe: the table is constant.
  */
 #include "internal.h"
@@ -25,6 +26,10 @@ static const srv_route_t routes[] = {
 	{HTTP_GET, "/", srv_h_root, SRV_R_PUBLIC | SRV_R_LOOP},
 	{HTTP_GET, "/openapi.json", srv_h_openapi, SRV_R_PUBLIC | SRV_R_LOOP},
 	{HTTP_GET, "/metrics", srv_h_metrics, SRV_R_METRICS | SRV_R_LOOP},
+	{HTTP_GET, "/docs", srv_h_docs, SRV_R_PUBLIC},
+	{HTTP_GET, "/ui", srv_h_ui, SRV_R_PUBLIC},
+	{HTTP_GET, "/static/{path...}", srv_h_static, SRV_R_PUBLIC},
+	{HTTP_GET, "/api/graph", srv_h_graph, 0},
 	{HTTP_GET, "/brains", srv_h_brain_list, 0},
 	{HTTP_POST, "/brain/create", srv_h_brain_create, 0},
 	{HTTP_GET, "/brain/{brain_id}", srv_h_brain_get, P},
@@ -80,7 +85,14 @@ static bool match_path(const char *tmpl, const char *path, size_t len, srv_match
 		t++, p++;
 		const char *te = strchr(t, '/'), *se = memchr(p, '/', (size_t)(pe - p));
 		size_t tl = te ? (size_t)(te - t) : strlen(t), sl = se ? (size_t)(se - p) : (size_t)(pe - p);
-		if (tl && t[0] == '{') {
+		if (tl > 5 && t[0] == '{' && memcmp(t + tl - 4, "...}", 4) == 0) { /* the rest of the path */
+			sl = (size_t)(pe - p);
+			if (sl == 0 || np == SRV_MAX_PARAMS)
+				goto no;
+			bool ok;
+			caps[np++] = srv_pct_decode(p, sl, false, NULL, &ok);
+			bad |= !ok;
+		} else if (tl && t[0] == '{') {
 			if (sl == 0 || np == SRV_MAX_PARAMS)
 				goto no;
 			bool ok;

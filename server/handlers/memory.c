@@ -185,7 +185,7 @@ static void put_strs(nm_jw_t *w, char **v, size_t n)
 	nm_jw_arr_end(w);
 }
 
-static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms)
+static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms, bool fixed)
 {
 	nm_jw_t w;
 	srv_job_json(job, 200, &w);
@@ -216,6 +216,15 @@ static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms)
 		put_strs(&w, o->sub_synapses, o->n_sub_synapses);
 		nm_jw_key(&w, "anchor_ids");
 		put_strs(&w, o->sub_anchors, o->n_sub_anchors);
+		if (fixed) { /* nmemd addition (the UI shades neurons by it); compat keeps upstream's shape */
+			nm_jw_key(&w, "activations");
+			nm_jw_obj(&w);
+			for (size_t i = 0; i < o->n_sub_neurons; i++) {
+				nm_jw_key(&w, o->sub_neurons[i]);
+				nm_jw_real(&w, o->sub_levels[i]);
+			}
+			nm_jw_obj_end(&w);
+		}
 		nm_jw_obj_end(&w);
 	} else {
 		nm_jw_null(&w);
@@ -280,7 +289,7 @@ static int run_query(srv_job_t *job, const nm_engine_t *eng, nm_query_out_t *out
 	nm_brain_read_end(tx);
 	if (rc == 0) {
 		/* latency covers the whole retrieval, rounded to the microsecond */
-		put_query(job, out, round((now_ms() - t0) * 1000) / 1000);
+		put_query(job, out, round((now_ms() - t0) * 1000) / 1000, eng->mode == NM_MODE_FIXED);
 		atomic_fetch_add(&job->ctx->queries, 1);
 	}
 	return rc;

@@ -182,9 +182,15 @@ def _check_query_result(r, what, subgraph=False):
     expect(r["latency_ms"] >= 0, f"{what}.latency_ms negative: {r['latency_ms']}")
     if subgraph:
         sg = r["subgraph"]
-        H.check_keys(sg, H.SUBGRAPH_KEYS, f"{what}.subgraph")
+        fixed = what.startswith("fixed")  # default mode adds each neuron's activation (nmemd addition)
+        H.check_keys(sg, H.SUBGRAPH_KEYS + (["activations"] if fixed else []), f"{what}.subgraph")
         for k in H.SUBGRAPH_KEYS:
             expect(isinstance(sg[k], list) and all(isinstance(x, str) for x in sg[k]), f"{what}.subgraph.{k}")
+        if fixed:
+            acts = sg["activations"]
+            eq(set(acts), set(sg["neuron_ids"]), f"{what}.subgraph.activations: one per neuron")
+            expect(all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in acts.values()),
+                   f"{what}.subgraph.activations levels: {acts}")
     else:
         expect(r["subgraph"] is None, f"{what}.subgraph: expected null, got {r['subgraph']!r}")
     md = r["metadata"]
@@ -306,7 +312,10 @@ def test_query_empty_brain(srv):
         eq(r["confidence"], 0.0, f"{mode}: confidence")
         eq(r["fibers_matched"], [], f"{mode}: fibers")
         eq(r["neurons_activated"], 0, f"{mode}: activated")
-        eq(r["subgraph"], {"neuron_ids": [], "synapse_ids": [], "anchor_ids": []}, f"{mode}: subgraph")
+        empty = {"neuron_ids": [], "synapse_ids": [], "anchor_ids": []}
+        if mode == "fixed":
+            empty["activations"] = {}
+        eq(r["subgraph"], empty, f"{mode}: subgraph")
         eq(H.counts(c, b), (0, 0, 0), f"{mode}: a query creates nothing")
 
 
