@@ -46,6 +46,10 @@ static void req_reset(srv_req_t *r)
 	free(r->acr_headers);
 	free(r->accept);
 	free(r->ctype);
+	free(r->upgrade);
+	free(r->connection);
+	free(r->ws_key);
+	free(r->ws_version);
 	srv_match_free(&r->match);
 	memset(r, 0, sizeof *r);
 	r->method = -1;
@@ -80,6 +84,7 @@ void srv_conn_close(srv_conn_t *c)
 	ctx->nconns--;
 	srv_conn_stream_drop(c);
 	srv_conn_stream_in_drop(c);
+	srv_ws_free(c);
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
@@ -189,6 +194,14 @@ static int on_header_value_complete(llhttp_t *p)
 		keep_header(&r->accept, &r->hval);
 	else if (!strcasecmp(name, "content-type"))
 		keep_header(&r->ctype, &r->hval);
+	else if (!strcasecmp(name, "upgrade"))
+		keep_header(&r->upgrade, &r->hval);
+	else if (!strcasecmp(name, "connection"))
+		keep_header(&r->connection, &r->hval);
+	else if (!strcasecmp(name, "sec-websocket-key"))
+		keep_header(&r->ws_key, &r->hval);
+	else if (!strcasecmp(name, "sec-websocket-version"))
+		keep_header(&r->ws_version, &r->hval);
 	else if (!strcasecmp(name, "expect") && r->hval.data && !strcasecmp(r->hval.data, "100-continue"))
 		r->expect_continue = true;
 	nm_buf_reset(&r->hname);
@@ -290,9 +303,14 @@ static void feed(srv_conn_t *c, const char *data, size_t len)
 	llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
 	if (e == HPE_OK)
 		return;
-	if (e == HPE_PAUSED) {
+	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
 		const char *pos = llhttp_get_error_pos(&c->parser);
 		size_t used = pos ? (size_t)(pos - data) : len;
+		if (c->state == CS_WS) { /* upgraded: the rest is WebSocket frames */
+			if (used < len)
+				srv_ws_input(c, data + used, len - used);
+			return;
+		}
 		if (used < len && c->state != CS_CLOSED) {
 			char *rest = nm_xmalloc(len - used + c->pend_len);
 			memcpy(rest, data + used, len - used);
@@ -325,6 +343,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread == 0 || c->state == CS_LINGER)
 		return;
+	if (c->state == CS_WS) {
+		srv_ws_input(c, buf->base, (size_t)nread);
+		return;
+	}
 	if (c->state == CS_IDLE)
 		uv_timer_stop(&c->timer);
 	if (c->state == CS_BODY)
@@ -546,6 +568,7 @@ void srv_conn_job_done(srv_job_t *job)
 	srv_conn_t *c = job->conn;
 	job->ctx->in_flight--;
 	c->job_pending = false;
+	srv_sync_after_job(job); /* a committed write: subscribers hear of it, client still here or not */
 	if (c->gen == job->conn_gen)
 		srv_conn_stream_in_drop(c); /* the job is done with the body */
 	if (c->state == CS_CLOSED) {
@@ -631,5 +654,7 @@ void srv_conns_shutdown(srv_ctx_t *ctx)
 		next = c->next;
 		if (c->state == CS_IDLE)
 			srv_conn_close(c);
+		else if (c->state == CS_WS)
+			srv_ws_close(c, 1001, "server shutting down");
 	}
 }

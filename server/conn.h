@@ -17,8 +17,11 @@
  *   WRITE --written, after an error answer--> LINGER (linger): our side
  *         is shut down, input is read and dropped until EOF or 2 s, so
  *         the client sees the answer instead of a reset
+ *   BUSY  --GET /sync/ws upgraded--> WS (ws.c: frames until close)
  *   any   --error/timeout/EOF--> CLOSED (conn_close)                     */
-typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_LINGER, CS_CLOSED } srv_cstate_t;
+typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_LINGER, CS_WS, CS_CLOSED } srv_cstate_t;
+
+typedef struct srv_ws srv_ws_t;
 
 /* The request being read or answered; reset by on_message_begin. */
 typedef struct srv_req {
@@ -33,6 +36,8 @@ typedef struct srv_req {
 	char *acr_headers;            /* Access-Control-Request-Headers */
 	char *accept;
 	char *ctype;                  /* Content-Type */
+	char *upgrade, *connection;   /* Upgrade, Connection (WebSocket handshake) */
+	char *ws_key, *ws_version;    /* Sec-WebSocket-Key, Sec-WebSocket-Version */
 	bool expect_continue;
 	nm_buf_t body;
 	size_t body_bytes;             /* size of the body received (for metrics) */
@@ -63,6 +68,7 @@ struct srv_conn {
 	srv_pipe_t *out;              /* a streamed answer being sent (conn_stream.c) */
 	bool out_writing;             /* a chunk of it is being written */
 	srv_pipe_t *in;               /* a streamed request body being received (conn_stream.c) */
+	srv_ws_t *ws;                 /* CS_WS: the WebSocket (ws.c) */
 	bool in_paused;               /* reading stopped: the pipe is full */
 	char rbuf[64 * 1024];         /* read buffer */
 	srv_req_t req;
@@ -105,6 +111,23 @@ void srv_conn_stream_in_push(srv_conn_t *c, const char *p, size_t n);
 void srv_conn_stream_in_end(srv_conn_t *c);
 void srv_conn_stream_in_check(srv_conn_t *c);
 void srv_conn_stream_in_drop(srv_conn_t *c);
+/* ws.c: the WebSocket of a connection. upgrade: answer the handshake
+ * (101, or 400/426) and switch the connection to frames; client is
+ * sync.c's. input: bytes read. send: a text frame (false once closing).
+ * queued: frames not yet written. close: a close frame, then the socket
+ * when it is written. free: the connection is gone. */
+bool srv_ws_upgrade(srv_conn_t *c, void *client);
+void srv_ws_input(srv_conn_t *c, const char *data, size_t n);
+bool srv_ws_send(srv_conn_t *c, const char *text, size_t n);
+int srv_ws_queued(const srv_conn_t *c);
+void srv_ws_close(srv_conn_t *c, int code, const char *reason);
+void srv_ws_free(srv_conn_t *c);
+/* sync.c: a WebSocket client joins (after the checks), sends a message,
+ * leaves. */
+void *srv_sync_join(srv_conn_t *c, const char *principal, bool admin);
+void srv_sync_message(srv_conn_t *c, void *client, const char *text, size_t n);
+void srv_sync_gone(srv_conn_t *c, void *client);
+
 /* Does the request ask for NDJSON (Content-Type or ?format=ndjson)? */
 bool srv_req_ndjson(const srv_req_t *r);
 

@@ -113,6 +113,25 @@ static nm_brain_t *resolve_brain(srv_conn_t *c, const srv_principal_t *who, bool
 	return b;
 }
 
+/* A WebSocket's key may come as ?token=<key> (browsers cannot set headers
+ * on a WebSocket); as "Bearer <key>", or NULL. */
+static char *ws_token(srv_conn_t *c)
+{
+	srv_req_t *r = &c->req;
+	if (!r->match.route || !(r->match.route->flags & SRV_R_WS) || (r->authz && *r->authz))
+		return NULL;
+	const char *url = r->url.data ? r->url.data : "";
+	const char *q = memchr(url, '?', r->url.len);
+	if (!q)
+		return NULL;
+	srv_query_t qs;
+	srv_query_parse(&qs, q + 1, r->url.len - (size_t)(q + 1 - url));
+	const char *t = srv_query_get(&qs, "token");
+	char *bearer = t ? nm_xasprintf("Bearer %s", t) : NULL;
+	srv_query_free(&qs);
+	return bearer;
+}
+
 static srv_job_t *make_job(srv_conn_t *c, nm_brain_t *b, const srv_principal_t *who)
 {
 	srv_req_t *r = &c->req;
@@ -172,7 +191,10 @@ void srv_dispatch(srv_conn_t *c)
 		return;
 	}
 	srv_principal_t who = {0};
-	if (needs_key(ctx, rt) && !srv_keys_check(ctx->keys, r->authz, &who)) {
+	char *bearer = ws_token(c);
+	bool keyed = needs_key(ctx, rt) ? srv_keys_check(ctx->keys, bearer ? bearer : r->authz, &who) : true;
+	free(bearer);
+	if (!keyed) {
 		srv_metrics_auth_failure(ctx->metrics, 401);
 		srv_conn_error(c, 401, "Missing or invalid API key", "WWW-Authenticate: Bearer\r\n");
 		return;
@@ -196,6 +218,12 @@ void srv_dispatch(srv_conn_t *c)
 			srv_conn_error(c, 422, "path: ids must be 1 to 255 bytes", NULL);
 			return;
 		}
+	if (rt->flags & SRV_R_WS) {
+		void *client = srv_sync_join(c, who.name, who.admin);
+		if (!srv_ws_upgrade(c, client))
+			srv_sync_gone(c, client);
+		return;
+	}
 	bool failed;
 	nm_brain_t *b = resolve_brain(c, &who, &failed);
 	if (failed)

@@ -48,6 +48,8 @@ typedef struct srv_config {
 	char *restore_file, *restore_brain; /* --restore FILE --brain ID (flags only) */
 	char *ui_dir;                 /* files of /ui, /docs, /static ("" = found next to the binary) */
 	char *default_brain;          /* ui.default_brain: /api/graph without a brain */
+	int sync_max_queue;           /* sync.max_queue: frames a subscriber may have unwritten */
+	bool sync_server_events;      /* sync.server_events: events after REST writes and jobs */
 	int64_t max_header;           /* limits.max_header_bytes */
 	int max_json_depth;
 	int max_conns;
@@ -118,6 +120,7 @@ typedef struct srv_conn srv_conn_t;
 typedef struct srv_tasks srv_tasks_t;
 typedef struct srv_pipes srv_pipes_t;
 typedef struct srv_pipe srv_pipe_t;
+typedef struct srv_sync srv_sync_t;
 
 typedef struct srv_ctx {
 	srv_config_t cfg;
@@ -131,6 +134,7 @@ typedef struct srv_ctx {
 	srv_pool_t *lpool;            /* long jobs: exports, imports, lifecycle (jobs.workers) */
 	srv_tasks_t *tasks;           /* lifecycle jobs (tasks.c) */
 	srv_pipes_t *pipes;           /* streamed bodies' wake-ups (pipe.c) */
+	srv_sync_t *sync;             /* WebSocket subscribers and events (sync.c) */
 	uv_timer_t decay_timer;       /* scheduled decay (decay_interval) */
 	atomic_bool stopping;         /* shutting_down, for other threads */
 	srv_keys_t *keys;             /* loop thread */
@@ -167,6 +171,7 @@ enum {
 	SRV_R_BATCH = 1u << 7,        /* batch body limit */
 	SRV_R_LONG = 1u << 8,         /* runs on the long-job pool */
 	SRV_R_STREAM_IN = 1u << 9,    /* dispatched at the headers; the body reaches the job through job->in */
+	SRV_R_WS = 1u << 10,          /* WebSocket upgrade (key may come as ?token=) */
 };
 
 typedef struct srv_route {
@@ -279,6 +284,18 @@ bool srv_pipe_push(srv_pipe_t *p, const char *s, size_t n);
 bool srv_pipe_full(srv_pipe_t *p);
 /* Either side gives up; the other side's calls fail from now on. */
 void srv_pipe_cancel(srv_pipe_t *p, bool from_loop);
+
+/* ---- sync events (sync.c) ---- */
+
+srv_sync_t *srv_sync_new(srv_ctx_t *ctx);
+void srv_sync_free(srv_sync_t *s);
+/* Broadcast an event of brain_id to its subscribers (any thread); data is
+ * a JSON object text (taken; NULL = {}). Nothing when server events are
+ * off. */
+void srv_sync_publish(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data);
+/* Loop thread: after a job answered, the event its write produces. */
+void srv_sync_after_job(srv_job_t *job);
+void srv_h_sync_stats(srv_job_t *job);
 
 /* ---- lifecycle jobs (tasks.c) ---- */
 

@@ -413,6 +413,7 @@ int main(int argc, char **argv)
 	ctx.lpool = srv_pool_new(&ctx, ctx.cfg.jobs_workers, ctx.cfg.queue_max);
 	ctx.tasks = srv_tasks_new();
 	ctx.pipes = srv_pipes_new(&ctx);
+	ctx.sync = srv_sync_new(&ctx);
 	if (srv_listen(&ctx, msg, sizeof msg)) {
 		fprintf(stderr, "nmemd: %s\n", msg);
 		code = 1;
@@ -432,6 +433,7 @@ int main(int argc, char **argv)
 	srv_pool_free(ctx.pool);
 	srv_tasks_free(ctx.tasks);
 	srv_pipes_free(ctx.pipes);
+	srv_sync_free(ctx.sync);
 	nm_store_close(ctx.store);
 	uv_walk(ctx.loop, close_walk, NULL);
 	uv_run(ctx.loop, UV_RUN_DEFAULT);

@@ -30,6 +30,8 @@ static const srv_route_t routes[] = {
 	{HTTP_GET, "/ui", srv_h_ui, SRV_R_PUBLIC},
 	{HTTP_GET, "/static/{path...}", srv_h_static, SRV_R_PUBLIC},
 	{HTTP_GET, "/api/graph", srv_h_graph, 0},
+	{HTTP_GET, "/sync/ws", NULL, SRV_R_WS},
+	{HTTP_GET, "/sync/stats", srv_h_sync_stats, SRV_R_LOOP},
 	{HTTP_GET, "/brains", srv_h_brain_list, 0},
 	{HTTP_POST, "/brain/create", srv_h_brain_create, 0},
 	{HTTP_GET, "/brain/{brain_id}", srv_h_brain_get, P},

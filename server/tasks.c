@@ -34,6 +34,7 @@ struct srv_task {
 	nm_brain_t *brain;            /* reference while queued or running */
 	tstate_t state;
 	atomic_llong done, total;
+	int64_t last_event;           /* when job_progress last went out (running thread only) */
 	int64_t started_at, finished_at; /* NM_TIME_NONE until then */
 	char *report;                 /* JSON text, when done */
 	char *error;
@@ -211,10 +212,39 @@ const char *srv_task_id(srv_task_t *t)
 	return t->id;
 }
 
+/* {"job_id", "kind", "done", "total"[, "report"]} for the sync events. */
+static char *event_data(const srv_task_t *t, const char *report)
+{
+	nm_jw_t w;
+	nm_jw_init(&w);
+	nm_jw_obj(&w);
+	nm_jw_key(&w, "job_id");
+	nm_jw_str(&w, t->id);
+	nm_jw_key(&w, "kind");
+	nm_jw_str(&w, t->kind);
+	nm_jw_key(&w, "done");
+	nm_jw_int(&w, atomic_load(&t->done));
+	nm_jw_key(&w, "total");
+	nm_jw_int(&w, atomic_load(&t->total));
+	if (report) {
+		nm_jw_key(&w, "report");
+		nm_jw_raw(&w, report);
+	}
+	nm_jw_obj_end(&w);
+	return nm_buf_steal(&w.buf, NULL);
+}
+
+#define PROGRESS_EVERY (250 * 1000) /* µs between job_progress events of one job */
+
 void srv_task_progress(srv_task_t *t, int64_t done, int64_t total)
 {
 	atomic_store(&t->total, total);
 	atomic_store(&t->done, done);
+	int64_t now = nm_time_now();
+	if (now - t->last_event >= PROGRESS_EVERY || done == total) {
+		t->last_event = now;
+		srv_sync_publish(t->ctx, t->brain_id, "job_progress", event_data(t, NULL));
+	}
 }
 
 bool srv_task_stopping(srv_task_t *t)
@@ -235,6 +265,15 @@ void srv_task_end(srv_task_t *t, char *report, const char *error)
 	t->brain = NULL;
 	pthread_mutex_unlock(&r->mu);
 	nm_brain_release(b);
+	char *data = event_data(t, report);
+	if (error) {
+		json_t *d = json_loads(data, 0, NULL);
+		json_object_set_new(d, "error", json_string(error));
+		free(data);
+		data = nm_json_text(d);
+		json_decref(d);
+	}
+	srv_sync_publish(t->ctx, t->brain_id, "job_finished", data);
 	if (error)
 		srv_log("job %s: %s of brain %s failed: %s", t->id, t->kind, t->brain_id, error);
 	else
