@@ -99,7 +99,9 @@ bool srv_ws_upgrade(srv_conn_t *c, void *client)
 {
 	srv_req_t *r = &c->req;
 	const char *why = NULL;
-	if (!r->upgrade || !has_token(r->upgrade, "websocket"))
+	if (r->method != HTTP_GET)
+		why = "WebSocket upgrade needs GET";
+	else if (!r->upgrade || !has_token(r->upgrade, "websocket"))
 		why = "WebSocket upgrade required (Upgrade: websocket)";
 	else if (!r->connection || !has_token(r->connection, "upgrade"))
 		why = "WebSocket upgrade required (Connection: Upgrade)";
@@ -217,6 +219,7 @@ void srv_ws_close(srv_conn_t *c, int code, const char *reason)
 	send_frame(ws, OP_CLOSE, body, 2 + rl);
 	ws->closing = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
+	srv_conn_arm(c, 5.0); /* a peer that reads nothing more is cut off */
 }
 
 /* ---- input ---- */
