@@ -2,9 +2,9 @@
 #
 #   make            build bin/nmemd
 #   make run        install missing packages, build, start nmemd (SQLite, ./data)
-#   make test       install, build, run every test (unit + HTTP)
+#   make test       install, build, run every test (unit + HTTP + browser)
 #   make check      the same suite under AddressSanitizer + UBSan (build/asan)
-#   make deps       install missing Debian packages only
+#   make deps       install missing Debian and npm packages only
 #   make install    PREFIX=/usr/local DESTDIR= : binary, conf, systemd unit
 #   make clean
 #
@@ -51,7 +51,7 @@ else
 NMEMD       := $(BUILD)/bin/nmemd
 endif
 
-.PHONY: all deps run test check unit http quality bench install clean lint
+.PHONY: all deps run test check unit http browser quality bench install clean lint
 all: $(NMEMD)
 
 deps:
@@ -97,12 +97,17 @@ unit: $(UNIT_BIN)
 http: $(NMEMD)
 	python3 tests/http/run.py --bin $(NMEMD)
 
+# /ui and /docs in Debian's headless Chromium (playwright-core from npm);
+# screenshots go to build/test-output/.
+browser: $(NMEMD)
+	node tests/browser/run.mjs --bin $(NMEMD)
+
 # Retrieval quality: recall@5 of default/compat/BM25 on two corpora.
 quality: $(NMEMD)
 	python3 tests/quality/run.py --bin $(NMEMD) --storage sqlite
 
 test: deps
-	@$(MAKE) --no-print-directory lint unit http quality
+	@$(MAKE) --no-print-directory lint unit http browser quality
 
 # lib/ stays free of libuv and llhttp (DESIGN.md).
 lint:
@@ -129,6 +134,10 @@ install: all
 	sed 's,@PREFIX@,$(PREFIX),g' deploy/nmemd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/nmemd.service
 	install -d $(DESTDIR)$(PREFIX)/share/nmemd
 	install -m 0644 proto/openapi.json $(DESTDIR)$(PREFIX)/share/nmemd/openapi.json
+	@# the UI (page files and vendor/, not the npm install behind it): found by nmemd as ../share/nmemd/ui
+	install -d $(DESTDIR)$(PREFIX)/share/nmemd/ui
+	cd server/ui && find . -path ./node_modules -prune -o -type f ! -name 'package*.json' -print | \
+		while read f; do install -D -m 0644 "$$f" "$(DESTDIR)$(PREFIX)/share/nmemd/ui/$$f"; done
 
 clean:
 	rm -rf build bin

@@ -37,14 +37,21 @@ static const char *content_type(const char *path)
 	return "text/plain; charset=utf-8"; /* LICENSE, README … */
 }
 
-/* A relative path that stays inside the UI directory. */
+/* A relative path that stays inside the UI directory and is one of the
+ * page's files: not the npm install behind vendor/ (node_modules,
+ * package*.json). */
 static bool safe(const char *rel)
 {
 	if (!*rel || rel[0] == '/')
 		return false;
-	for (const char *seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+	for (const char *seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL) {
 		if (seg[0] == '.' || seg[0] == '/' || seg[0] == '\0')
 			return false; /* "..", hidden files, empty segments */
+		if (strncmp(seg, "node_modules", 12) == 0 && (seg[12] == '/' || seg[12] == '\0'))
+			return false;
+		if (strncmp(seg, "package", 7) == 0 && !strchr(seg, '/') && strstr(seg, ".json"))
+			return false;
+	}
 	return true;
 }
 
