@@ -296,6 +296,8 @@ void srv_sync_publish(srv_ctx_t *ctx, const char *brain_id, const char *type, ch
 /* Loop thread: after a job answered, the event its write produces. */
 void srv_sync_after_job(srv_job_t *job);
 void srv_h_sync_stats(srv_job_t *job);
+/* The WebSocket families of /metrics (loop thread). */
+void srv_sync_metrics(const srv_sync_t *s, nm_buf_t *b);
 
 /* ---- lifecycle jobs (tasks.c) ---- */
 

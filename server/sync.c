@@ -30,6 +30,7 @@
 #include "isotime.h"
 
 #define HISTORY 100                   /* events kept per brain */
+#define NTYPES 20                     /* sync event types (event_types[]) */
 #define HISTORY_REPLY 50              /* at most this many in a history answer */
 
 typedef struct sbrain sbrain_t;
@@ -67,23 +68,25 @@ struct srv_sync {
 	nm_strv_t brain_ids;              /* owns the keys, in creation order */
 	uint64_t sub_seq, next_client;
 	uint64_t sent, dropped;
+	uint64_t by_type[NTYPES];         /* events broadcast, per event_types[] entry */
 	pthread_mutex_t mu;               /* guards head/tail */
 	pending_t *head, *tail;
 	uv_async_t async;
 };
 
-static const char *const event_types[] = {
+static const char *const event_types[NTYPES] = {
 	"job_progress", "job_finished", "connected", "disconnected", "subscribed", "unsubscribed", "neuron_created",
 	"neuron_updated", "neuron_deleted", "synapse_created", "synapse_updated", "synapse_deleted", "fiber_created",
 	"fiber_updated", "fiber_deleted", "memory_encoded", "memory_queried", "full_sync", "partial_sync", "error",
 };
 
-static bool is_event_type(const char *t)
+/* Index of a sync event type in event_types[], or -1. */
+static int event_type(const char *t)
 {
-	for (size_t i = 0; t && i < sizeof event_types / sizeof event_types[0]; i++)
+	for (int i = 0; t && i < NTYPES; i++)
 		if (strcmp(t, event_types[i]) == 0)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 static sbrain_t *brain_of(srv_sync_t *s, const char *id)
@@ -152,6 +155,9 @@ static void deliver(srv_sync_t *s, pending_t *p)
 {
 	int64_t now = nm_time_now();
 	char *e = event_json(p->type, p->brain_id, now, p->data, p->source);
+	int t = event_type(p->type);
+	if (t >= 0)
+		s->by_type[t]++;
 	sbrain_t *b = nm_hmap_get(&s->brains, p->brain_id, strlen(p->brain_id));
 	if (b) {
 		remember(b, e, now);
@@ -326,6 +332,12 @@ static void on_unsubscribe(srv_sync_t *s, client_t *cl, const char *brain_id)
 
 static void on_history(srv_sync_t *s, client_t *cl, const char *brain_id, const json_t *since)
 {
+	if (!allowed(s, cl, brain_id, false)) {
+		char *d = status_data(false, cl->id, "forbidden");
+		reply(s, cl, "error", brain_id, d);
+		free(d);
+		return;
+	}
 	int64_t t0 = NM_TIME_MIN;
 	if (json_is_string(since))
 		nm_time_parse(json_string_value(since), json_string_length(since), &t0);
@@ -357,7 +369,7 @@ static bool on_event(srv_sync_t *s, client_t *cl, const json_t *ev)
 {
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	const char *brain_id = json_string_value(json_object_get(ev, "brain_id"));
-	if (!json_is_object(ev) || !is_event_type(type) || !brain_id || !*brain_id)
+	if (!json_is_object(ev) || event_type(type) < 0 || !brain_id || !*brain_id)
 		return false;
 	if (!allowed(s, cl, brain_id, true)) {
 		char *d = status_data(false, cl->id, "forbidden");
@@ -509,6 +521,19 @@ void srv_h_sync_stats(srv_job_t *job)
 	free(v);
 }
 
+/* ---- /metrics (loop thread) ---- */
+
+void srv_sync_metrics(const srv_sync_t *s, nm_buf_t *b)
+{
+	nm_buf_printf(b, "# HELP nmemd_ws_connections Open WebSocket connections.\n# TYPE nmemd_ws_connections gauge\n"
+	                 "nmemd_ws_connections %d\n", s->nclients);
+	nm_buf_puts(b, "# HELP nmemd_sync_events_total Sync events broadcast, by type.\n"
+	               "# TYPE nmemd_sync_events_total counter\n");
+	for (int i = 0; i < NTYPES; i++)
+		nm_buf_printf(b, "nmemd_sync_events_total{type=\"%s\"} %llu\n", event_types[i],
+		              (unsigned long long)s->by_type[i]);
+}
+
 /* ---- server events after REST writes ---- */
 
 /* The event a successful write route produces, or NULL. */
@@ -559,11 +584,15 @@ void srv_sync_after_job(srv_job_t *job)
 		json_t *r;
 		json_array_foreach(json_object_get(body, "results"), i, r)
 			srv_sync_publish(ctx, brain_id, type, nm_json_text(r));
-	} else if (strcmp(type, "full_sync") == 0) {
-		json_t *d = json_pack("{s:s,s:O,s:O,s:O}", "brain_id", brain_id, "neuron_count",
-		                      json_object_get(body, "neuron_count"), "synapse_count",
-		                      json_object_get(body, "synapse_count"), "fiber_count",
-		                      json_object_get(body, "fiber_count"));
+	} else if (strcmp(type, "full_sync") == 0) { /* data = Stats (§2.7), as of the import's commit */
+		nm_stats_t st;
+		if (!nm_brain_stats_cached(job->brain, &st))
+			st = (nm_stats_t){json_integer_value(json_object_get(body, "neuron_count")),
+			                  json_integer_value(json_object_get(body, "synapse_count")),
+			                  json_integer_value(json_object_get(body, "fiber_count")), 0, 0, 0};
+		json_t *d = json_pack("{s:s,s:I,s:I,s:I,s:I}", "brain_id", brain_id, "neuron_count", (json_int_t)st.neurons,
+		                      "synapse_count", (json_int_t)st.synapses, "fiber_count", (json_int_t)st.fibers,
+		                      "project_count", (json_int_t)st.projects);
 		srv_sync_publish(ctx, brain_id, type, d ? nm_json_text(d) : NULL);
 		json_decref(d);
 	} else {

@@ -218,7 +218,8 @@ static int write_graph(srv_job_t *job, nm_tx_t *tx, const graph_req_t *q, nm_err
 	if (rc == 0)
 		rc = nm_tx_stats(tx, &st, err);
 	if (rc == 0) {
-		qsort(l.v, l.n, sizeof *l.v, by_creation);
+		if (l.n)
+			qsort(l.v, l.n, sizeof *l.v, by_creation);
 		nm_jw_t w;
 		srv_job_json(job, 200, &w);
 		nm_jw_obj(&w);

@@ -126,6 +126,7 @@ void srv_h_metrics(srv_job_t *job)
 	gauge(b, "nmemd_worker_queue_depth", "Jobs waiting for a worker.", srv_pool_depth(ctx->pool));
 	gauge(b, "nmemd_workers", "Worker threads.", srv_pool_workers(ctx->pool));
 	gauge(b, "nmemd_brains", "Brains.", (long long)nm_store_brain_count(ctx->store));
+	srv_sync_metrics(ctx->sync, b);
 	nm_store_counters_t sc;
 	nm_store_counters(ctx->store, &sc);
 	gauge(b, "nmemd_open_brains", "Brains whose storage is open.", (long long)sc.open_brains);
