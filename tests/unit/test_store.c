@@ -2436,6 +2436,7 @@ STORE_TEST(decay_set_keeps_the_clock_across_updates)
 	OK(get_synapse("s1", &s));
 	cr_expect_float_eq(s.weight, 0.25, 1e-12, "[%s] weight written", BACKEND);
 	/* a client update keeps decayed_at (it is not part of the wire object) */
+	free(s.metadata);
 	s.metadata = strdup("{\"x\":1}");
 	OK(wsync(ap_synapse_update, &s));
 	nm_synapse_clear(&s);
