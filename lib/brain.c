@@ -16,6 +16,9 @@
  * current writer hands over after its batch and the owner drains the
  * queue after its write.
  *
+ * After a commit, and before any write of the batch is acknowledged, the
+ * brain's graph index (gindex.h) replays what the batch changed.
+ *
  * Invariants:
  *  1. users > 0 ⇒ bd != NULL; bd is only closed with users == 0 under mu.
  *  2. writer_active is true from the moment a thread takes the writer role
@@ -32,6 +35,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "gindex.h"
 #include "isotime.h"
 #include "mem.h"
 
@@ -67,6 +71,8 @@ static void brain_free(nm_brain_t *b)
 	}
 	if (b->dead && b->rec.file && b->rec.file[0])
 		be->brain_destroy(bs, &b->rec);
+	nm__gx_drop(b);
+	pthread_rwlock_destroy(&b->gx_lock);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->wq_mu);
 	pthread_cond_destroy(&b->wq_cv);
@@ -272,9 +278,11 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 		brain_unuse(b);
 		goto done;
 	}
+	nm_gx_log_t log = {0};
 	tx->be = be;
 	tx->brain = b;
 	tx->write = true;
+	tx->gx_log = &log;
 	int kept = 0;
 	int64_t rows = 0;
 	for (nm_write_t *w = batch; w; w = w->next) {
@@ -306,7 +314,9 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 		b->stats_valid = true;
 		b->stats_gen++;
 		pthread_mutex_unlock(&b->mu);
+		nm__gx_commit(b, &log); /* before any acknowledgement: a query after it sees the write */
 	}
+	nm__gx_log_free(&log);
 	brain_unuse(b);
 done:
 	for (nm_write_t *w = batch, *next; w; w = next) {

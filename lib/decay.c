@@ -51,7 +51,8 @@ typedef struct change {
 	int64_t seq;
 	double value;
 	action_t action;
-	char *id;                     /* synapses to delete, orphans */
+	char *id;                     /* synapses and orphans (NULL for neuron states) */
+	bool del;                     /* delete the row (pruned synapse in default mode, orphan) */
 } change_t;
 
 typedef struct batch {
@@ -87,10 +88,9 @@ static int on_row(void *arg, const nm_decay_row_t *r)
 	bt->seen++;
 	count(bt, a);
 	if (a != A_SKIP && bt->v) {
-		change_t *c = &bt->v[bt->n++];
-		*c = (change_t){r->seq, v, a, NULL};
-		if (a == A_PRUNE && bt->kind == NM_DECAY_SYNAPSES && !bt->o->compat)
-			c->id = nm_xstrdup(r->id);
+		bool syn = bt->kind == NM_DECAY_SYNAPSES;
+		bt->v[bt->n++] = (change_t){r->seq, v, a, syn ? nm_xstrdup(r->id) : NULL,
+		                            syn && a == A_PRUNE && !bt->o->compat};
 	}
 	return 0;
 }
@@ -102,7 +102,7 @@ static int on_orphan(void *arg, int64_t seq, const char *id)
 	bt->seen++;
 	bt->d.orphans_removed++;
 	if (bt->v)
-		bt->v[bt->n++] = (change_t){seq, 0, A_PRUNE, nm_xstrdup(id)};
+		bt->v[bt->n++] = (change_t){seq, 0, A_PRUNE, nm_xstrdup(id), true};
 	return 0;
 }
 
@@ -119,11 +119,11 @@ static int apply_change(nm_tx_t *tx, const batch_t *bt, const change_t *c, nm_er
 {
 	if (bt->kind == ORPHANS)
 		return nm_tx_neuron_delete(tx, c->id, err);
-	if (c->id) /* a pruned synapse, default mode */
+	if (c->del) /* a pruned synapse, default mode */
 		return nm_tx_synapse_delete(tx, c->id, err);
 	if (c->action == A_PRUNE && bt->kind == NM_DECAY_SYNAPSES) /* compat: counted, left alone */
 		return 0;
-	return nm_tx_decay_set(tx, (nm_decay_kind_t)bt->kind, c->seq, c->value,
+	return nm_tx_decay_set(tx, (nm_decay_kind_t)bt->kind, c->seq, c->id, c->value,
 	                       bt->o->compat ? NM_TIME_NONE : bt->o->reference_time, err);
 }
 

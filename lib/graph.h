@@ -67,6 +67,12 @@ typedef struct nm_fiberlist {
 /* Open the storage-backed graph over tx. Owned; nm_graph_close. */
 nm_graph_t *nm_graph_open(nm_tx_t *tx);
 void nm_graph_close(nm_graph_t *g);
+/* Answer from the brain's in-memory graph index where it can (neurons,
+ * edges, key and time-span look-ups, fibers by neuron and time, fibers by
+ * id; substring, BM25 and the compat look-ups stay on storage). Built on
+ * first use; false when there is none (the index is off or over budget).
+ * For read-only engine calls: the index holds committed state only. */
+bool nm_graph_use_index(nm_graph_t *g);
 /* Fixed mode's fan-out cap: edges lists hold at most the newest n edges
  * of each direction (still in creation order). 0 = all (the default). */
 void nm_graph_cap_edges(nm_graph_t *g, int per_direction);

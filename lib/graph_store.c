@@ -1,6 +1,7 @@
 /*
  * graph_store.c — the engine's graph (graph.h) answered from a storage
- * transaction.
+ * transaction, or, for the look-ups it holds, from the brain's in-memory
+ * graph index (gindex.h) once nm_graph_use_index succeeded.
  *
  * Neurons, edge lists and fibers are cached for the life of the graph (one
  * engine call), so activation asks storage once per neuron it expands no
@@ -13,11 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gindex.h"
 #include "hmap.h"
 #include "mem.h"
+#include "text.h"
 
 struct nm_graph {
 	nm_tx_t *tx;
+	nm_gindex_t *gx;          /* the brain's index, shared-locked (nm_graph_use_index), or NULL */
 	int edge_cap;             /* per direction, newest edges only; 0 = all */
 	nm_hmap_t neurons;        /* id → nm_gneuron_t*, or MISSING */
 	nm_hmap_t edges;          /* id → edge_list_t* */
@@ -60,6 +64,8 @@ void nm_graph_close(nm_graph_t *g)
 {
 	if (!g)
 		return;
+	if (g->gx)
+		nm__gx_close(nm_tx_brain(g->tx));
 	for (size_t i = 0; i < g->npool; i++)
 		free(g->pool[i]);
 	free(g->pool);
@@ -67,6 +73,13 @@ void nm_graph_close(nm_graph_t *g)
 	nm_hmap_free(&g->edges);
 	nm_hmap_free(&g->fibers);
 	free(g);
+}
+
+bool nm_graph_use_index(nm_graph_t *g)
+{
+	if (!g->gx)
+		g->gx = nm__gx_open(nm_tx_brain(g->tx), NULL);
+	return g->gx != NULL;
 }
 
 nm_tx_t *nm_graph_tx(nm_graph_t *g)
@@ -94,6 +107,8 @@ static const nm_gneuron_t *cache_neuron(nm_graph_t *g, const nm_neuron_t *n)
 const nm_gneuron_t *nm_graph_neuron(nm_graph_t *g, const char *id, int *rc, nm_err_t *err)
 {
 	*rc = 0;
+	if (g->gx)
+		return nm__gx_neuron(g->gx, id);
 	void *hit = nm_hmap_get(&g->neurons, id, strlen(id));
 	if (hit)
 		return hit == MISSING ? NULL : hit;
@@ -147,6 +162,12 @@ static int add_edge(void *arg, const nm_synapse_t *s)
 int nm_graph_edges(nm_graph_t *g, const char *id, double min_weight, const nm_edge_t **edges, size_t *n,
                    nm_err_t *err)
 {
+	if (g->gx) {
+		nm_edge_t *v;
+		int rc = nm__gx_edges(g->gx, id, min_weight, g->edge_cap, &v, n);
+		*edges = keep(g, v);
+		return rc;
+	}
 	edge_list_t *l = nm_hmap_get(&g->edges, id, strlen(id));
 	if (!l) {
 		l = keep(g, nm_xcalloc(1, sizeof *l));
@@ -280,6 +301,11 @@ static int fibers(nm_graph_t *g, nm_fiber_filter_t *f, nm_fiberlist_t *out, nm_e
 
 int nm_graph_fibers_of(nm_graph_t *g, const char *id, int64_t limit, nm_fiberlist_t *out, nm_err_t *err)
 {
+	if (g->gx) {
+		int rc = nm__gx_fibers_of(g->gx, id, false, limit, out);
+		keep(g, out->v);
+		return rc;
+	}
 	nm_fiber_filter_t f = NM_FIBER_FILTER_INIT;
 	f.contains_neuron = id;
 	f.limit = limit;
@@ -289,6 +315,11 @@ int nm_graph_fibers_of(nm_graph_t *g, const char *id, int64_t limit, nm_fiberlis
 
 int nm_graph_fibers_of_newest(nm_graph_t *g, const char *id, int64_t limit, nm_fiberlist_t *out, nm_err_t *err)
 {
+	if (g->gx) {
+		int rc = nm__gx_fibers_of(g->gx, id, true, limit, out);
+		keep(g, out->v);
+		return rc;
+	}
 	nm_fiber_filter_t f = NM_FIBER_FILTER_INIT;
 	f.contains_neuron = id;
 	f.limit = limit;
@@ -310,6 +341,8 @@ int nm_graph_fibers_overlapping(nm_graph_t *g, int64_t t0, int64_t t1, int64_t l
 const nm_gfiber_t *nm_graph_fiber(nm_graph_t *g, const char *id, int *rc, nm_err_t *err)
 {
 	*rc = 0;
+	if (g->gx)
+		return nm__gx_fiber(g->gx, id);
 	void *hit = nm_hmap_get(&g->fibers, id, strlen(id));
 	if (hit)
 		return hit == MISSING ? NULL : hit;
@@ -332,6 +365,16 @@ const nm_gfiber_t *nm_graph_fiber(nm_graph_t *g, const char *id, int *rc, nm_err
 
 int nm_graph_find_key(nm_graph_t *g, const char *text, size_t len, int64_t limit, nm_idlist_t *out, nm_err_t *err)
 {
+	if (g->gx) {
+		size_t klen;
+		char *key = nm_text_key(text, len, &klen);
+		if (!key)
+			return nm_err_set(err, NM_ST_INVALID, "key: invalid UTF-8");
+		int rc = nm__gx_find_key(g->gx, key, klen, limit, out);
+		free(key);
+		keep(g, out->v);
+		return rc;
+	}
 	nm_neuron_filter_t f = NM_NEURON_FILTER_INIT;
 	f.key = text;
 	f.key_len = len;
@@ -342,6 +385,11 @@ int nm_graph_find_key(nm_graph_t *g, const char *text, size_t len, int64_t limit
 int nm_graph_time_spans(nm_graph_t *g, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_idlist_t *out,
                         nm_err_t *err)
 {
+	if (g->gx) {
+		int rc = nm__gx_time_spans(g->gx, t0, t1, exact, limit, out);
+		keep(g, out->v);
+		return rc;
+	}
 	memset(out, 0, sizeof *out);
 	idcollect_t c = {g, out};
 	int rc = nm_tx_time_spans(g->tx, t0, t1, exact, limit, add_id, &c, err);
@@ -352,6 +400,11 @@ int nm_graph_time_spans(nm_graph_t *g, int64_t t0, int64_t t1, bool exact, int64
 int nm_graph_fibers_nearest(nm_graph_t *g, int64_t ts, int64_t max_dist, int64_t k, nm_fiberlist_t *out,
                             nm_err_t *err)
 {
+	if (g->gx) {
+		int rc = nm__gx_fibers_nearest(g->gx, ts, max_dist, k, out);
+		keep(g, out->v);
+		return rc;
+	}
 	memset(out, 0, sizeof *out);
 	fcollect_t c = {g, out};
 	int rc = nm_tx_fiber_nearest(g->tx, ts, max_dist, k, add_fiber, &c, err);

@@ -122,3 +122,12 @@ void *nm_hmap_del(nm_hmap_t *m, const char *key, size_t klen)
 	m->len--;
 	return val;
 }
+
+void nm_hmap_each(const nm_hmap_t *m, void (*fn)(void *arg, const char *key, size_t klen, void *val), void *arg)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		const nm_hmap_slot_t *s = &m->slots[i];
+		if (s->key && s->key != NM_HMAP_TOMB)
+			fn(arg, s->key, s->klen, s->val);
+	}
+}

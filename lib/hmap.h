@@ -34,5 +34,8 @@ void *nm_hmap_get(const nm_hmap_t *m, const char *key, size_t klen);
 void *nm_hmap_put(nm_hmap_t *m, const char *key, size_t klen, void *val);
 /* Remove; returns the removed value (or NULL). */
 void *nm_hmap_del(nm_hmap_t *m, const char *key, size_t klen);
+/* Call fn with every entry, in no particular order; fn must not change
+ * the map. */
+void nm_hmap_each(const nm_hmap_t *m, void (*fn)(void *arg, const char *key, size_t klen, void *val), void *arg);
 
 #endif

@@ -13,6 +13,8 @@
 #include "store.h"
 
 typedef struct nm_backend nm_backend_t;
+typedef struct nm_gindex nm_gindex_t;
+typedef struct nm_gx_log nm_gx_log_t;
 
 /* Every backend transaction embeds this as its first member. */
 struct nm_tx {
@@ -20,6 +22,7 @@ struct nm_tx {
 	nm_brain_t *brain;
 	bool write;
 	int64_t rows;               /* objects changed since the last savepoint */
+	nm_gx_log_t *gx_log;        /* write transactions: what changed, for the graph index (gindex.h) */
 };
 
 /*
@@ -145,6 +148,10 @@ struct nm_brain {
 	int own_waiters;                  /* threads waiting in nm_brain_write_own */
 	pthread_cond_t wq_cv;             /* signalled when the writer role is free */
 	atomic_llong test_ids;            /* NMEMD_TEST_IDS=counter: the last id handed out */
+	/* the graph index (gindex.c); gx_lock guards gx */
+	pthread_rwlock_t gx_lock;
+	nm_gindex_t *gx;
+	atomic_llong gx_used;             /* last query that used it (µs), for LRU eviction */
 };
 
 /* store.c internals used by brain.c */
@@ -156,6 +163,12 @@ void nm__lru_touch(nm_store_t *st, nm_brain_t *b);
 void nm__lru_closed(nm_store_t *st, nm_brain_t *b);
 /* brain.c internals used by store.c */
 void nm__brain_close_idle(nm_brain_t *b);
+/* The graph index budget (store.c): the budget in bytes (0 = no index),
+ * accounting, and eviction of least recently used indexes (all but keep)
+ * until the total fits. */
+int64_t nm__store_graph_budget(nm_store_t *st);
+void nm__store_graph_bytes(nm_store_t *st, int64_t delta);
+void nm__store_graph_make_room(nm_store_t *st, nm_brain_t *keep);
 
 /* A time neuron's denoted interval, from its metadata JSON text
  * (absolute_start / absolute_end); false when it has none. */

@@ -260,8 +260,10 @@ int nm_query(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_in_t *in, nm_qu
 	nm_qstate_t q = {.g = nm_graph_open(tx), .eng = eng, .in = in, .fixed = eng->mode == NM_MODE_FIXED,
 	                 .report_floor = eng->config.activation_threshold, .err = err};
 	q.ref = in->reference_time != NM_TIME_NONE ? in->reference_time : nm_engine_now(eng);
-	if (q.fixed) /* §9: a hub spreads over its 256 most recent edges */
+	if (q.fixed) { /* §9: a hub spreads over its 256 most recent edges; the in-memory index answers */
 		nm_graph_cap_edges(q.g, 128);
+		nm_graph_use_index(q.g);
+	}
 	int rc = run(&q, out);
 	nm_stimulus_clear(&q.stim);
 	for (int s = 0; s < 4; s++)

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "gindex.h"
 #include "isotime.h"
 #include "mem.h"
 #include "uuid.h"
@@ -38,6 +39,7 @@ struct nm_store {
 	nm_brain_t *lru_head, *lru_tail; /* most recently used first */
 	size_t count;                    /* ready brains */
 	atomic_uint_fast64_t commits, rows_written, open_brains;
+	atomic_llong graph_bytes;        /* all brains' graph indexes (gindex.c) */
 };
 
 static const nm_backend_t *find_backend(const char *name)
@@ -59,6 +61,12 @@ static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->wq_mu, NULL);
 	pthread_cond_init(&b->wq_cv, NULL);
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	/* a commit's index update must not wait behind a stream of queries */
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&b->gx_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
 	b->stats.updated_at = NM_TIME_NONE;
 	return b;
 }
@@ -446,4 +454,38 @@ int nm_store_restore(nm_store_t *st, const char *file, const char *id, nm_err_t 
 	if (busy)
 		return nm_err_set(err, NM_ST_CONFLICT, "restore: brain %s is in use", id);
 	return rc;
+}
+
+/* ---- the graph index budget ---- */
+
+int64_t nm__store_graph_budget(nm_store_t *st)
+{
+	return st->opts.graph_budget;
+}
+
+void nm__store_graph_bytes(nm_store_t *st, int64_t delta)
+{
+	atomic_fetch_add(&st->graph_bytes, delta);
+}
+
+/* Drop least recently used indexes (never keep's) until the total fits. */
+void nm__store_graph_make_room(nm_store_t *st, nm_brain_t *keep)
+{
+	while (atomic_load(&st->graph_bytes) > st->opts.graph_budget) {
+		nm_brain_t *victim = NULL;
+		int64_t oldest = INT64_MAX;
+		pthread_mutex_lock(&st->mu);
+		for (nm_brain_t *b = st->first; b; b = b->next)
+			if (b != keep && b->gx && atomic_load(&b->gx_used) < oldest) {
+				oldest = atomic_load(&b->gx_used);
+				victim = b;
+			}
+		if (victim)
+			nm_brain_acquire(victim);
+		pthread_mutex_unlock(&st->mu);
+		if (!victim)
+			return;
+		nm__gx_drop(victim);
+		nm_brain_release(victim);
+	}
 }

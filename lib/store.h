@@ -41,6 +41,7 @@ typedef struct nm_store_opts {
 	bool synchronous_full;      /* sqlite: fsync on every commit (false: synchronous = NORMAL) */
 	int cache_kib;              /* sqlite: page cache per connection (default 8192) */
 	int64_t mmap_bytes;         /* sqlite: mmap_size per connection (0 = no memory mapping) */
+	int64_t graph_budget;       /* bytes all brains' graph indexes may take (0 = no index) */
 } nm_store_opts_t;
 
 /* Counters for /metrics; read with relaxed atomics. */
@@ -301,9 +302,10 @@ typedef int (*nm_orphan_cb)(void *arg, int64_t seq, const char *id);
 /* Rows with seq > after, in seq order, at most limit. */
 int nm_tx_decay_scan(nm_tx_t *tx, nm_decay_kind_t kind, int64_t after, int64_t limit, nm_decay_cb cb, void *arg,
                      nm_err_t *err);
-/* Set a row's level/weight; decayed_at NM_TIME_NONE leaves it as it is. */
-int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, double value, int64_t decayed_at,
-                    nm_err_t *err);
+/* Set a row's level/weight; decayed_at NM_TIME_NONE leaves it as it is.
+ * id is the row's (for the graph index's change log). */
+int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, const char *id, double value,
+                    int64_t decayed_at, nm_err_t *err);
 /* Neurons with seq > after that no synapse touches and no fiber holds, in
  * seq order, at most limit. */
 int nm_tx_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb cb, void *arg, nm_err_t *err);

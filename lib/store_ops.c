@@ -8,11 +8,20 @@
 
 #include <stdlib.h>
 
+#include "gindex.h"
 #include "text.h"
 
 static int read_only(nm_err_t *err)
 {
 	return nm_err_set(err, NM_ST_INTERNAL, "Internal error: write in a read transaction");
+}
+
+/* A changed object, for the graph index (replayed after the commit). */
+static int noted(nm_tx_t *tx, int rc, char kind, const char *id)
+{
+	if (rc == 0 && tx->gx_log)
+		nm__gx_log_note(tx->gx_log, kind, id);
+	return rc;
 }
 
 int nm_tx_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
@@ -22,7 +31,7 @@ int nm_tx_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	int rc = tx->be->neuron_add(tx, n, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'n', n->id);
 }
 
 int nm_tx_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_t *err)
@@ -37,17 +46,32 @@ int nm_tx_neuron_update(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	int rc = tx->be->neuron_update(tx, n, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'n', n->id);
+}
+
+/* The synapses a neuron delete takes with it, for the change log. */
+static int note_synapse(void *arg, const nm_synapse_t *s)
+{
+	nm__gx_log_note(arg, 'S', s->id);
+	return 0;
 }
 
 int nm_tx_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
 	if (!tx->write)
 		return read_only(err);
+	if (tx->gx_log && !tx->gx_log->rebuild) {
+		nm_synapse_filter_t f = NM_SYNAPSE_FILTER_INIT;
+		f.source_id = id;
+		tx->be->synapse_scan(tx, &f, note_synapse, tx->gx_log, NULL);
+		f.source_id = NULL;
+		f.target_id = id;
+		tx->be->synapse_scan(tx, &f, note_synapse, tx->gx_log, NULL);
+	}
 	int rc = tx->be->neuron_delete(tx, id, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'N', id);
 }
 
 int nm_tx_neuron_exists(nm_tx_t *tx, const char *id, nm_err_t *err)
@@ -99,7 +123,7 @@ int nm_tx_synapse_add(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 	int rc = tx->be->synapse_add(tx, s, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 's', s->id);
 }
 
 int nm_tx_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t *err)
@@ -114,7 +138,7 @@ int nm_tx_synapse_update(nm_tx_t *tx, const nm_synapse_t *s, nm_err_t *err)
 	int rc = tx->be->synapse_update(tx, s, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 's', s->id);
 }
 
 int nm_tx_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
@@ -124,7 +148,7 @@ int nm_tx_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	int rc = tx->be->synapse_delete(tx, id, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'S', id);
 }
 
 int nm_tx_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
@@ -139,7 +163,7 @@ int nm_tx_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	int rc = tx->be->fiber_add(tx, f, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'f', f->id);
 }
 
 int nm_tx_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err)
@@ -154,7 +178,7 @@ int nm_tx_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	int rc = tx->be->fiber_update(tx, f, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'f', f->id);
 }
 
 int nm_tx_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
@@ -164,7 +188,7 @@ int nm_tx_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	int rc = tx->be->fiber_delete(tx, id, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return noted(tx, rc, 'F', id);
 }
 
 int nm_tx_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
@@ -261,15 +285,15 @@ int nm_tx_decay_scan(nm_tx_t *tx, nm_decay_kind_t kind, int64_t after, int64_t l
 	return tx->be->decay_scan(tx, kind, after, limit, cb, arg, err);
 }
 
-int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, double value, int64_t decayed_at,
-                    nm_err_t *err)
+int nm_tx_decay_set(nm_tx_t *tx, nm_decay_kind_t kind, int64_t seq, const char *id, double value,
+                    int64_t decayed_at, nm_err_t *err)
 {
 	if (!tx->write)
 		return read_only(err);
 	int rc = tx->be->decay_set(tx, kind, seq, value, decayed_at, err);
 	if (rc == 0)
 		tx->rows++;
-	return rc;
+	return kind == NM_DECAY_SYNAPSES ? noted(tx, rc, 's', id) : rc; /* the index holds weights, not levels */
 }
 
 int nm_tx_orphan_scan(nm_tx_t *tx, int64_t after, int64_t limit, nm_orphan_cb cb, void *arg, nm_err_t *err)

@@ -76,6 +76,8 @@ static const opt_t opts[] = {
 	 "fsync every commit (off: survive kill -9 but not power loss)"},
 	{"sqlite.cache_kib", T_INT, O(sqlite_cache_kib), "8192", "page cache per connection, KiB"},
 	{"sqlite.mmap_bytes", T_SIZE, O(sqlite_mmap), "256M", "memory-mapped I/O per connection"},
+	{"graph.memory_budget", T_SIZE, O(graph_budget), "768M",
+	 "memory for the brains' in-memory graph indexes (least recently used dropped beyond; 0 = no index)"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

@@ -65,6 +65,7 @@ typedef struct srv_config {
 	bool sqlite_sync_full;
 	int sqlite_cache_kib;
 	int64_t sqlite_mmap;
+	int64_t graph_budget;         /* graph.memory_budget: all brains' in-memory graph indexes */
 } srv_config_t;
 
 void srv_config_defaults(srv_config_t *c);

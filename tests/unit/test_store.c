@@ -2422,7 +2422,7 @@ typedef struct decay_set_arg {
 static int ap_decay_set(nm_tx_t *tx, void *arg, nm_err_t *err)
 {
 	decay_set_arg_t *a = arg;
-	return nm_tx_decay_set(tx, a->kind, a->seq, a->v, a->t, err);
+	return nm_tx_decay_set(tx, a->kind, a->seq, "", a->v, a->t, err);
 }
 
 STORE_TEST(decay_set_keeps_the_clock_across_updates)
