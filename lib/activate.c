@@ -24,13 +24,13 @@
 void nm_actmap_clear(nm_actmap_t *m)
 {
 	free(m->v);
-	nm_hmap_free(&m->idx);
+	nm_pmap_free(&m->idx);
 	memset(m, 0, sizeof *m);
 }
 
 nm_act_t *nm_actmap_get(const nm_actmap_t *m, const char *id)
 {
-	size_t i = (size_t)(uintptr_t)nm_hmap_get(&m->idx, id, strlen(id));
+	size_t i = (size_t)nm_pmap_get(&m->idx, id);
 	return i ? &m->v[i - 1] : NULL;
 }
 
@@ -44,7 +44,7 @@ static nm_act_t *actmap_put(nm_actmap_t *m, const char *id, double level, int ho
 			m->v = nm_xrealloc(m->v, sizeof *m->v * m->cap);
 		}
 		a = &m->v[m->n++];
-		nm_hmap_put(&m->idx, id, strlen(id), (void *)(uintptr_t)m->n);
+		nm_pmap_put(&m->idx, id, m->n);
 	}
 	*a = (nm_act_t){id, level, hops};
 	return a;
@@ -140,7 +140,7 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
                       nm_err_t *err)
 {
 	heap_t h = {.fixed = sp->mode == NM_MODE_FIXED};
-	nm_hmap_t *visited = nm_xcalloc(anchors->n ? anchors->n : 1, sizeof *visited); /* per source */
+	nm_pmap_t *visited = nm_xcalloc(anchors->n ? anchors->n : 1, sizeof *visited); /* per source */
 	int rc = 0;
 	for (size_t i = 0; i < anchors->n; i++) {
 		const nm_gneuron_t *n = nm_graph_neuron(g, anchors->v[i], &rc, err);
@@ -156,10 +156,10 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		if (sp->edge_budget > 0 && examined >= sp->edge_budget)
 			break; /* the strongest part is done: the queue pops in level order */
 		state_t cur = pop(&h);
-		nm_hmap_t *seen = &visited[cur.source];
-		if (nm_hmap_get(seen, cur.id, strlen(cur.id)))
+		nm_pmap_t *seen = &visited[cur.source];
+		if (nm_pmap_get(seen, cur.id))
 			continue;
-		nm_hmap_put(seen, cur.id, strlen(cur.id), (void *)1);
+		nm_pmap_put(seen, cur.id, 1);
 		if (cur.hops >= sp->max_hops)
 			continue;
 		/* weights are at most 1: nothing can pass the floor from here, so
@@ -186,7 +186,7 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 	}
 done:
 	for (size_t i = 0; i < (anchors->n ? anchors->n : 1); i++)
-		nm_hmap_free(&visited[i]);
+		nm_pmap_free(&visited[i]);
 	free(visited);
 	free(h.v);
 	return rc;
@@ -206,16 +206,16 @@ static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 {
 	tally_t *t = NULL;
 	size_t nt = 0;
-	nm_hmap_t idx = {0};
+	nm_pmap_t idx = {0};
 	for (size_t m = 0; m < nmaps; m++)
 		for (size_t i = 0; i < maps[m].n; i++) {
 			const nm_act_t *a = &maps[m].v[i];
-			size_t k = (size_t)(uintptr_t)nm_hmap_get(&idx, a->id, strlen(a->id));
+			size_t k = (size_t)nm_pmap_get(&idx, a->id);
 			if (!k) {
 				t = nm_xrealloc(t, sizeof *t * (nt + 1));
 				t[nt++] = (tally_t){a->id, 0, 0.0};
 				k = nt;
-				nm_hmap_put(&idx, a->id, strlen(a->id), (void *)(uintptr_t)k);
+				nm_pmap_put(&idx, a->id, k);
 			}
 			t[k - 1].count++;
 			t[k - 1].sum += a->level;
@@ -229,8 +229,7 @@ static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 		out->v = nm_xrealloc(out->v, sizeof *out->v * (out->n + 1));
 		tally_t me = t[i];
 		while (j > 0) {
-			const tally_t *prev = (const tally_t *)nm_hmap_get(&idx, out->v[j - 1], strlen(out->v[j - 1]));
-			const tally_t *p = &t[(size_t)(uintptr_t)prev - 1];
+			const tally_t *p = &t[nm_pmap_get(&idx, out->v[j - 1]) - 1];
 			if (p->count > me.count || (p->count == me.count && p->sum >= me.sum))
 				break;
 			out->v[j] = out->v[j - 1];
@@ -239,7 +238,7 @@ static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 		out->v[j] = me.id;
 		out->n++;
 	}
-	nm_hmap_free(&idx);
+	nm_pmap_free(&idx);
 	free(t);
 }
 
@@ -270,9 +269,9 @@ int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_
 		goto done;
 	}
 	intersect(maps, counted, intersections);
-	nm_hmap_t inter = {0};
+	nm_pmap_t inter = {0};
 	for (size_t i = 0; i < intersections->n; i++)
-		nm_hmap_put(&inter, intersections->v[i], strlen(intersections->v[i]), (void *)1);
+		nm_pmap_put(&inter, intersections->v[i], 1);
 	for (size_t m = 0; m < nmaps; m++)
 		for (size_t i = 0; i < maps[m].n; i++) {
 			const nm_act_t *a = &maps[m].v[i];
@@ -281,14 +280,14 @@ int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_
 				actmap_put(out, a->id, a->level, a->hops);
 				continue;
 			}
-			double level = nm_hmap_get(&inter, a->id, strlen(a->id)) && m < counted
+			double level = nm_pmap_get(&inter, a->id) && m < counted
 				? old->level + a->level * 0.5   /* an intersection: boost */
 				: (a->level > old->level ? a->level : old->level);
 			old->level = level < 1.0 ? level : 1.0;
 			if (a->hops < old->hops)
 				old->hops = a->hops;
 		}
-	nm_hmap_free(&inter);
+	nm_pmap_free(&inter);
 done:
 	for (size_t m = 0; m < nsets; m++)
 		nm_actmap_clear(&maps[m]);

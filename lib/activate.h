@@ -11,7 +11,7 @@
 
 #include "extract.h"
 #include "graph.h"
-#include "hmap.h"
+#include "pmap.h"
 
 typedef struct nm_act {
 	const char *id;
@@ -22,11 +22,11 @@ typedef struct nm_act {
 typedef struct nm_actmap {
 	nm_act_t *v;              /* insertion order */
 	size_t n, cap;
-	nm_hmap_t idx;            /* id → index + 1 */
+	nm_pmap_t idx;            /* id pointer → index + 1 */
 } nm_actmap_t;
 
 void nm_actmap_clear(nm_actmap_t *m);
-/* The entry for id, or NULL. */
+/* The entry for id (a pointer the same graph handed out), or NULL. */
 nm_act_t *nm_actmap_get(const nm_actmap_t *m, const char *id);
 
 typedef struct nm_spread {

@@ -10,7 +10,9 @@
  * Every list is in creation (insertion) order unless stated: upstream's
  * memory store scans in insertion order and the engine's tie-breaks depend
  * on it (ENGINE.md §7.2). Returned strings and arrays are borrowed from the
- * graph and stay valid until nm_graph_close. One graph per transaction;
+ * graph and stay valid until nm_graph_close. Neuron ids from
+ * nm_graph_neuron and edges are canonical: the same id is the same
+ * pointer for the life of the graph. One graph per transaction;
  * not thread-safe.
  */
 #ifndef NM_GRAPH_H

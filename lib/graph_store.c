@@ -6,7 +6,9 @@
  * Neurons, edge lists and fibers are cached for the life of the graph (one
  * engine call), so activation asks storage once per neuron it expands no
  * matter how many anchors reach it. Everything handed out is owned by the
- * graph's pool and freed by nm_graph_close. Not thread-safe: one graph per
+ * graph's pool and freed by nm_graph_close. Neuron ids are interned: one
+ * pointer per id for the life of the graph (the index's own strings when
+ * it answers), which lets activation key its maps by pointer. Not thread-safe: one graph per
  * transaction, used by the thread that owns it.
  */
 #include "graph.h"
@@ -26,6 +28,7 @@ struct nm_graph {
 	nm_hmap_t neurons;        /* id → nm_gneuron_t*, or MISSING */
 	nm_hmap_t edges;          /* id → edge_list_t* */
 	nm_hmap_t fibers;         /* id → nm_gfiber_t*, or MISSING */
+	nm_hmap_t ids;            /* neuron id → its one copy (storage path) */
 	void **pool;              /* every allocation handed out */
 	size_t npool, cappool;
 };
@@ -53,6 +56,18 @@ static const char *kstr(nm_graph_t *g, const char *s)
 	return s ? keep(g, nm_xstrdup(s)) : NULL;
 }
 
+/* The graph's one copy of neuron id s. */
+static const char *intern(nm_graph_t *g, const char *s)
+{
+	size_t len = strlen(s);
+	const char *c = nm_hmap_get(&g->ids, s, len);
+	if (!c) {
+		c = kstr(g, s);
+		nm_hmap_put(&g->ids, c, len, (void *)c);
+	}
+	return c;
+}
+
 nm_graph_t *nm_graph_open(nm_tx_t *tx)
 {
 	nm_graph_t *g = nm_xcalloc(1, sizeof *g);
@@ -72,6 +87,7 @@ void nm_graph_close(nm_graph_t *g)
 	nm_hmap_free(&g->neurons);
 	nm_hmap_free(&g->edges);
 	nm_hmap_free(&g->fibers);
+	nm_hmap_free(&g->ids);
 	free(g);
 }
 
@@ -95,7 +111,7 @@ void nm_graph_cap_edges(nm_graph_t *g, int per_direction)
 static const nm_gneuron_t *cache_neuron(nm_graph_t *g, const nm_neuron_t *n)
 {
 	nm_gneuron_t *x = keep(g, nm_xmalloc(sizeof *x));
-	x->id = kstr(g, n->id);
+	x->id = intern(g, n->id);
 	x->type = n->type;
 	x->content = keep(g, nm_xstrndup(n->content, n->content_len));
 	x->content_len = n->content_len;
@@ -155,7 +171,7 @@ static int add_edge(void *arg, const nm_synapse_t *s)
 		return 0; /* already listed among the out edges */
 	edge_list_t *l = c->l;
 	l->v = nm_xrealloc(l->v, sizeof *l->v * (l->n + 1));
-	l->v[l->n++] = (nm_edge_t){kstr(c->g, other), kstr(c->g, s->id), s->weight, s->type, c->out};
+	l->v[l->n++] = (nm_edge_t){intern(c->g, other), kstr(c->g, s->id), s->weight, s->type, c->out};
 	return 0;
 }
 

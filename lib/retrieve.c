@@ -183,13 +183,13 @@ static void strs_add(char ***v, size_t *n, const char *s)
 static int subgraph(nm_qstate_t *q, nm_query_out_t *out)
 {
 	size_t sel = 0;
-	nm_hmap_t chosen = {0};
+	nm_pmap_t chosen = {0}; /* canonical ids (graph.h) */
 	for (size_t i = 0; i < q->act.n && sel < 50; i++)
 		if (q->sorted[i].level >= q->eng->config.activation_threshold) {
 			out->sub_levels = nm_xrealloc(out->sub_levels, sizeof *out->sub_levels * (out->n_sub_neurons + 1));
 			out->sub_levels[out->n_sub_neurons] = q->sorted[i].level;
 			strs_add(&out->sub_neurons, &out->n_sub_neurons, q->sorted[i].id);
-			nm_hmap_put(&chosen, q->sorted[i].id, strlen(q->sorted[i].id), (void *)1);
+			nm_pmap_put(&chosen, q->sorted[i].id, 1);
 			sel++;
 		}
 	int rc = 0;
@@ -198,13 +198,13 @@ static int subgraph(nm_qstate_t *q, nm_query_out_t *out)
 		size_t ne;
 		rc = nm_graph_edges(q->g, out->sub_neurons[i], -1.0, &e, &ne, q->err);
 		for (size_t k = 0; k < ne; k++) /* outgoing synapses, creation order */
-			if (e[k].out && nm_hmap_get(&chosen, e[k].other, strlen(e[k].other)))
+			if (e[k].out && nm_pmap_get(&chosen, e[k].other))
 				strs_add(&out->sub_synapses, &out->n_sub_synapses, e[k].synapse_id);
 	}
 	for (int s = 0; s < 3; s++)
 		for (size_t i = 0; i < q->sets[s].n; i++)
 			strs_add(&out->sub_anchors, &out->n_sub_anchors, q->sets[s].v[i]);
-	nm_hmap_free(&chosen);
+	nm_pmap_free(&chosen);
 	return rc;
 }
 
