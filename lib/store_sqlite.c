@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -155,6 +156,8 @@ static const char *const fixed_sql[SQ__COUNT] = {
 int nm__sq_fail(sconn_t *c, int rc, nm_err_t *err)
 {
 	int prim = rc & 0xff;
+	if (prim == SQLITE_FULL && c)
+		c->disk_full = true;
 	if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_BUSY || prim == SQLITE_LOCKED ||
 	    prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		return nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (%s)", sqlite3_errstr(rc));
@@ -690,9 +693,28 @@ static void sq_read_end(nm_tx_t *tx)
 	free(t);
 }
 
+/* The WAL only shrinks when a checkpoint truncates it, and is only
+ * checkpointed at 1000 pages (~4 MiB per brain): on a nearly full disk
+ * (or after a write failed with SQLITE_FULL) that space would be lost to
+ * WAL growth, and space freed later would go straight back into it. So
+ * while free space is low, every write starts from a checkpointed,
+ * truncated WAL. statvfs costs a system call per write transaction. */
+#define NM_SQ_LOW_SPACE (16u << 20)
+
+static void reclaim_wal(const sbrain_t *sb, sconn_t *c)
+{
+	struct statvfs v;
+	bool low = statvfs(sb->path, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < NM_SQ_LOW_SPACE;
+	if (!low && !c->disk_full)
+		return;
+	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK)
+		c->disk_full = false;
+}
+
 static int sq_write_begin(void *bd, nm_tx_t **tx, nm_err_t *err)
 {
 	sbrain_t *sb = bd;
+	reclaim_wal(sb, sb->writer);
 	return begin(sb, sb->writer, SQ_BEGIN_WRITE, tx, err);
 }
 

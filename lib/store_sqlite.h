@@ -42,6 +42,7 @@ typedef struct sconn {
 	sqlite3_stmt *sscan[SQ_SYN_SCAN_VARIANTS];
 	sqlite3_stmt *fscan[SQ_FIBER_SCAN_VARIANTS];
 	struct sconn *next_free;
+	bool disk_full;          /* a statement failed with SQLITE_FULL: checkpoint before the next write */
 } sconn_t;
 
 /* An open brain: the writer connection and a pool of readers. */
