@@ -72,6 +72,7 @@ static void brain_free(nm_brain_t *b)
 	if (b->dead && b->rec.file && b->rec.file[0])
 		be->brain_destroy(bs, &b->rec);
 	nm__gx_drop(b);
+	nm_qcache_free(b->qc);
 	pthread_rwlock_destroy(&b->gx_lock);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->wq_mu);
@@ -79,6 +80,16 @@ static void brain_free(nm_brain_t *b)
 	nm_brain_rec_clear(&b->rec);
 	free(b->id);
 	free(b);
+}
+
+uint64_t nm_brain_content_gen(nm_brain_t *b)
+{
+	return atomic_load(&b->content_gen);
+}
+
+nm_qcache_t *nm_brain_qcache(nm_brain_t *b)
+{
+	return b->qc;
 }
 
 nm_brain_t *nm_brain_acquire(nm_brain_t *b)
@@ -315,6 +326,7 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 		b->stats_gen++;
 		pthread_mutex_unlock(&b->mu);
 		nm__gx_commit(b, &log); /* before any acknowledgement: a query after it sees the write */
+		atomic_fetch_add(&b->content_gen, 1); /* after the index has it (qcache.h) */
 	}
 	nm__gx_log_free(&log);
 	brain_unuse(b);

@@ -137,6 +137,10 @@ struct nm_brain {
 	nm_stats_t stats;                 /* cache, valid when stats_valid */
 	bool stats_valid;
 	uint64_t stats_gen;               /* bumped by every commit */
+	/* bumped by every commit after the graph index has it, before any
+	 * acknowledgement: the query cache's generation (qcache.h) */
+	_Atomic uint64_t content_gen;
+	nm_qcache_t *qc;                  /* immutable pointer; NULL = no cache */
 	/* guarded by st->mu */
 	bool ready, unlinked, in_lru;
 	nm_brain_t *prev, *next;          /* creation order */

@@ -68,6 +68,7 @@ static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
 	pthread_rwlock_init(&b->gx_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
 	b->stats.updated_at = NM_TIME_NONE;
+	b->qc = nm_qcache_new(st->opts.query_cache_bytes);
 	return b;
 }
 
@@ -449,6 +450,7 @@ int nm_store_restore(nm_store_t *st, const char *file, const char *id, nm_err_t 
 		rc = st->be->brain_restore(st->bs, &b->rec, file, err);
 	b->stats_valid = false;
 	b->stats_gen++;
+	atomic_fetch_add(&b->content_gen, 1);
 	pthread_mutex_unlock(&b->mu);
 	nm_brain_release(b);
 	if (busy)

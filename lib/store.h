@@ -28,6 +28,7 @@
 #include "err.h"
 #include "isotime.h"
 #include "model.h"
+#include "qcache.h"
 
 typedef struct nm_store nm_store_t;
 typedef struct nm_brain nm_brain_t;
@@ -42,6 +43,7 @@ typedef struct nm_store_opts {
 	int cache_kib;              /* sqlite: page cache per connection (default 8192) */
 	int64_t mmap_bytes;         /* sqlite: mmap_size per connection (0 = no memory mapping) */
 	int64_t graph_budget;       /* bytes all brains' graph indexes may take (0 = no index) */
+	size_t query_cache_bytes;   /* per brain, for recent query answers (0 = no cache) */
 } nm_store_opts_t;
 
 /* Counters for /metrics; read with relaxed atomics. */
@@ -99,6 +101,12 @@ int64_t nm_brain_next_test_id(nm_brain_t *b);
 int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err);
 /* The cached counts without touching storage; false when none are cached. */
 bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out);
+/* The brain's content generation: it grows with every committed write
+ * (and restore), and has grown before the write is acknowledged. Read it
+ * before a read transaction begins to label what that transaction saw. */
+uint64_t nm_brain_content_gen(nm_brain_t *b);
+/* The brain's query answer cache (qcache.h), or NULL when disabled. */
+nm_qcache_t *nm_brain_qcache(nm_brain_t *b);
 
 /* ---- transactions ---- */
 

@@ -78,6 +78,10 @@ static const opt_t opts[] = {
 	{"sqlite.mmap_bytes", T_SIZE, O(sqlite_mmap), "256M", "memory-mapped I/O per connection"},
 	{"graph.memory_budget", T_SIZE, O(graph_budget), "768M",
 	 "memory for the brains' in-memory graph indexes (least recently used dropped beyond; 0 = no index)"},
+	{"query_cache.max_bytes", T_SIZE, O(qcache_bytes), "4M",
+	 "per brain: recent answers of queries that do not reinforce, dropped by any write (0 = no cache)"},
+	{"query_cache.time_bucket", T_SECS, O(qcache_bucket), "1",
+	 "queries without reference_time share a cached answer within this many seconds of each other"},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

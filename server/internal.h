@@ -66,6 +66,8 @@ typedef struct srv_config {
 	int sqlite_cache_kib;
 	int64_t sqlite_mmap;
 	int64_t graph_budget;         /* graph.memory_budget: all brains' in-memory graph indexes */
+	int64_t qcache_bytes;         /* query_cache.max_bytes, per brain */
+	double qcache_bucket;         /* query_cache.time_bucket, seconds */
 } srv_config_t;
 
 void srv_config_defaults(srv_config_t *c);
@@ -154,6 +156,7 @@ typedef struct srv_ctx {
 	nm_engine_mode_t engine_mode; /* brains without their own engine_mode */
 	nm_engine_env_t engine_env;   /* test hooks (NMEMD_TEST_IDS, NMEMD_TEST_CLOCK) */
 	atomic_uint_fast64_t encodes, queries; /* memories encoded, queries answered */
+	atomic_uint_fast64_t qcache_hits, qcache_misses; /* cacheable queries answered from / not from the cache */
 } srv_ctx_t;
 
 /* ---- routes (router.c) ---- */

@@ -349,6 +349,7 @@ static nm_store_t *open_store(srv_ctx_t *ctx)
 		.cache_kib = c->sqlite_cache_kib,
 		.mmap_bytes = c->sqlite_mmap,
 		.graph_budget = c->graph_budget,
+		.query_cache_bytes = (size_t)c->qcache_bytes,
 	};
 	nm_err_t err = {0};
 	nm_store_t *st = nm_store_open(&o, &err);

@@ -185,7 +185,9 @@ static void put_strs(nm_jw_t *w, char **v, size_t n)
 	nm_jw_arr_end(w);
 }
 
-static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms, bool fixed)
+/* Writes the answer; [*lat_at, *lat_end) of the body is the latency value. */
+static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms, bool fixed, size_t *lat_at,
+                      size_t *lat_end)
 {
 	nm_jw_t w;
 	srv_job_json(job, 200, &w);
@@ -206,7 +208,9 @@ static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms, bool f
 	nm_jw_key(&w, "context");
 	nm_jw_strn(&w, o->context, o->context_len);
 	nm_jw_key(&w, "latency_ms");
+	*lat_at = w.buf.len;
 	nm_jw_real(&w, ms);
+	*lat_end = w.buf.len;
 	nm_jw_key(&w, "subgraph");
 	if (o->has_subgraph) {
 		nm_jw_obj(&w);
@@ -274,24 +278,109 @@ static void reinforce_done(nm_write_t *w)
 	free(r);
 }
 
-/* Answer the query from a read transaction; the result is handed to the
- * caller in *out (for reinforcement) when the answer was built. */
-static int run_query(srv_job_t *job, const nm_engine_t *eng, nm_query_out_t *out, nm_err_t *err)
+/* ---- the query cache (qcache.h) ----
+ *
+ * Only queries that do not reinforce are cached: a reinforcing query is a
+ * write, and the next identical query must see its effect. The key is
+ * everything the answer depends on: engine mode and config (the config
+ * lives in the catalog, not behind the brain's generation), the request's
+ * fields, and the reference time — given, or "now" in buckets of
+ * query_cache.time_bucket seconds. The value is the answer's body with
+ * its latency cut out: [size_t split][body before latency][body after]. */
+
+typedef struct qkey_head {
+	int mode, depth;
+	bool include_subgraph, ref_given;
+	int64_t max_tokens, ref;
+	nm_config_t config;
+} qkey_head_t;
+
+static void query_key(const srv_job_t *job, const nm_engine_t *eng, const nm_query_req_t *r, nm_buf_t *key)
+{
+	qkey_head_t h;
+	memset(&h, 0, sizeof h); /* padding too: the key is compared bytewise */
+	h.mode = (int)eng->mode;
+	h.depth = r->depth;
+	h.include_subgraph = r->include_subgraph;
+	h.max_tokens = r->max_tokens;
+	h.config = eng->config;
+	h.ref_given = r->reference_time != NM_TIME_NONE;
+	double bucket = job->ctx->cfg.qcache_bucket * (double)NM_USEC_PER_SEC;
+	h.ref = h.ref_given ? r->reference_time
+	        : bucket >= 1 ? (int64_t)floor((double)nm_engine_now(eng) / bucket) : nm_engine_now(eng);
+	nm_buf_append(key, &h, sizeof h);
+	nm_buf_append(key, r->query, r->query_len);
+}
+
+/* Answer from the cache; false on a miss. */
+static bool cached_answer(srv_job_t *job, const nm_buf_t *key, uint64_t gen, double t0)
+{
+	size_t n, split;
+	char *v = nm_qcache_get(nm_brain_qcache(job->brain), key->data, key->len, gen, &n);
+	if (!v)
+		return false;
+	memcpy(&split, v, sizeof split);
+	nm_jw_t lat;
+	nm_jw_init(&lat);
+	nm_jw_real(&lat, round((now_ms() - t0) * 1000) / 1000);
+	nm_jw_t w;
+	srv_job_json(job, 200, &w);
+	nm_buf_append(&w.buf, v + sizeof split, split);
+	nm_buf_append(&w.buf, lat.buf.data, lat.buf.len);
+	nm_buf_append(&w.buf, v + sizeof split + split, n - sizeof split - split);
+	srv_job_json_done(job, &w);
+	nm_jw_free(&lat);
+	free(v);
+	return true;
+}
+
+static void cache_answer(srv_job_t *job, const nm_buf_t *key, uint64_t gen, size_t lat_at, size_t lat_end)
+{
+	const nm_buf_t *body = &job->out;
+	nm_buf_t v = {0};
+	nm_buf_append(&v, &lat_at, sizeof lat_at);
+	nm_buf_append(&v, body->data, lat_at);
+	nm_buf_append(&v, body->data + lat_end, body->len - lat_end);
+	nm_qcache_put(nm_brain_qcache(job->brain), key->data, key->len, gen, v.data, v.len);
+	nm_buf_free(&v);
+}
+
+/* Answer the query: from the cache when it may (cacheable), else from a
+ * read transaction, handing the result to the caller in *out (for
+ * reinforcement) when the answer was built. */
+static int run_query(srv_job_t *job, const nm_engine_t *eng, bool cacheable, nm_query_out_t *out, nm_err_t *err)
 {
 	double t0 = now_ms();
 	const nm_query_req_t *r = job->state;
+	nm_buf_t key = {0};
+	uint64_t gen = nm_brain_content_gen(job->brain); /* before the transaction: labels what it sees */
+	cacheable = cacheable && nm_brain_qcache(job->brain);
+	if (cacheable) {
+		query_key(job, eng, r, &key);
+		if (cached_answer(job, &key, gen, t0)) {
+			atomic_fetch_add(&job->ctx->qcache_hits, 1);
+			atomic_fetch_add(&job->ctx->queries, 1);
+			nm_buf_free(&key);
+			return 0;
+		}
+		atomic_fetch_add(&job->ctx->qcache_misses, 1);
+	}
 	nm_query_in_t in = {r->query, r->query_len, r->depth, r->max_tokens, r->reference_time, r->include_subgraph};
 	nm_tx_t *tx;
 	int rc = nm_brain_read_begin(job->brain, &tx, err);
-	if (rc < 0)
-		return rc;
-	rc = nm_query(tx, eng, &in, out, err);
-	nm_brain_read_end(tx);
 	if (rc == 0) {
-		/* latency covers the whole retrieval, rounded to the microsecond */
-		put_query(job, out, round((now_ms() - t0) * 1000) / 1000, eng->mode == NM_MODE_FIXED);
-		atomic_fetch_add(&job->ctx->queries, 1);
+		rc = nm_query(tx, eng, &in, out, err);
+		nm_brain_read_end(tx);
 	}
+	if (rc == 0) {
+		size_t lat_at, lat_end;
+		/* latency covers the whole retrieval, rounded to the microsecond */
+		put_query(job, out, round((now_ms() - t0) * 1000) / 1000, eng->mode == NM_MODE_FIXED, &lat_at, &lat_end);
+		atomic_fetch_add(&job->ctx->queries, 1);
+		if (cacheable)
+			cache_answer(job, &key, gen, lat_at, lat_end);
+	}
+	nm_buf_free(&key);
 	return rc;
 }
 
@@ -312,10 +401,11 @@ void srv_h_query(srv_job_t *job)
 	json_decref(body);
 	nm_engine_t eng;
 	srv_job_engine(job, &eng);
+	bool reinforce = eng.mode == NM_MODE_FIXED && r->reinforce;
 	nm_query_out_t out = {0};
-	if (rc == 0 && (rc = run_query(job, &eng, &out, &err)) < 0)
+	if (rc == 0 && (rc = run_query(job, &eng, !reinforce, &out, &err)) < 0)
 		nm_query_out_clear(&out);
-	bool reinforce = rc == 0 && eng.mode == NM_MODE_FIXED && r->reinforce;
+	reinforce = reinforce && rc == 0;
 	nm_brain_t *brain = reinforce ? nm_brain_acquire(job->brain) : NULL;
 	if (rc < 0)
 		srv_job_errfrom(job, &err);

@@ -139,6 +139,15 @@ void srv_h_metrics(srv_job_t *job)
 	                 "nmemd_encode_total %llu\n# HELP nmemd_query_total Queries answered.\n"
 	                 "# TYPE nmemd_query_total counter\nnmemd_query_total %llu\n",
 	              (unsigned long long)atomic_load(&ctx->encodes), (unsigned long long)atomic_load(&ctx->queries));
+	uint64_t hits = atomic_load(&ctx->qcache_hits), misses = atomic_load(&ctx->qcache_misses);
+	nm_buf_printf(b, "# HELP nmemd_query_cache_requests_total Queries that may be answered from the cache"
+	                 " (no reinforcement), by result.\n# TYPE nmemd_query_cache_requests_total counter\n"
+	                 "nmemd_query_cache_requests_total{result=\"hit\"} %llu\n"
+	                 "nmemd_query_cache_requests_total{result=\"miss\"} %llu\n"
+	                 "# HELP nmemd_query_cache_hit_ratio Hits over cacheable queries since start.\n"
+	                 "# TYPE nmemd_query_cache_hit_ratio gauge\nnmemd_query_cache_hit_ratio %g\n",
+	              (unsigned long long)hits, (unsigned long long)misses,
+	              hits + misses ? (double)hits / (double)(hits + misses) : 0.0);
 	nm_buf_printf(b, "# HELP nmemd_sqlite_commits_total Write transactions committed (all backends).\n"
 	                 "# TYPE nmemd_sqlite_commits_total counter\nnmemd_sqlite_commits_total %llu\n"
 	                 "# HELP nmemd_sqlite_rows_written_total Objects inserted, updated or deleted.\n"
