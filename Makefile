@@ -4,6 +4,8 @@
 #   make run        install missing packages, build, start nmemd (SQLite, ./data)
 #   make test       install, build, run every test (unit + HTTP + browser)
 #   make check      the same suite under AddressSanitizer + UBSan (build/asan)
+#   make fuzz       libFuzzer targets (clang) for FUZZ_SECONDS each (build/fuzz)
+#   make fuzz-regress  replay saved fuzz inputs (part of test and check)
 #   make deps       install missing Debian and npm packages only
 #   make install    PREFIX=/usr/local DESTDIR= : binary, conf, systemd unit
 #   make clean
@@ -51,7 +53,7 @@ else
 NMEMD       := $(BUILD)/bin/nmemd
 endif
 
-.PHONY: all deps run test check unit http browser quality bench install clean lint
+.PHONY: all deps run test check unit http browser quality bench install clean lint fuzz fuzz-build fuzz-regress
 all: $(NMEMD)
 
 deps:
@@ -107,7 +109,7 @@ quality: $(NMEMD)
 	python3 tests/quality/run.py --bin $(NMEMD) --storage sqlite
 
 test: deps
-	@$(MAKE) --no-print-directory lint unit http browser quality
+	@$(MAKE) --no-print-directory lint unit fuzz-regress http browser quality
 
 # lib/ stays free of libuv and llhttp (DESIGN.md).
 lint:
@@ -116,7 +118,7 @@ lint:
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-		lint unit http quality
+		lint unit fuzz-regress http quality
 
 # Speed goals live here, not in `make test`. Sizes: BENCH_MEMORIES (engine,
 # default 10000) and BENCH_NEURONS (lifecycle, default 100000); the issue
@@ -142,4 +144,90 @@ install: all
 clean:
 	rm -rf build bin
 
+# ---- fuzzing (tests/fuzz/README.md) ----
+#
+# `make fuzz FUZZ_SECONDS=60` builds each target of tests/fuzz/ with clang
+# and libFuzzer + ASan + UBSan into build/fuzz/ (objects of its own: the daemon's
+# build/ is untouched) and runs it for FUZZ_SECONDS on a copy of its corpus
+# in build/fuzz/corpus-run/. A crash input is copied to
+# tests/fuzz/regress/<target>/ and fails the run.
+# `make fuzz-regress` replays tests/fuzz/regress/ and tests/fuzz/corpus/
+# through the same targets linked with $(CC) and driver.c's main, against
+# the objects of $(BUILD): plain in `make test`, ASan + UBSan in `make check`.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ         := build/fuzz
+FUZZ_TARGETS := request extract import
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -DNMEMD_VERSION=\"$(VERSION)\" -MMD -MP -Iserver -Ilib \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ)/obj/%.o)
+FUZZ_SRV_SRC := $(filter-out server/main.c,$(SRV_SRC))
+FUZZ_SRV_OBJ := $(FUZZ_SRV_SRC:%.c=$(FUZZ)/obj/%.o)
+FUZZ_LLHTTP  := $(LLHTTP_SRC:%.c=$(FUZZ)/obj/llhttp/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(FUZZ)/obj/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ)/obj/server/%.o: server/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+
+$(FUZZ)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -I$(LLHTTP_INC) -c -o $@ $<
+
+$(FUZZ)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+
+$(FUZZ)/openapi.o: proto/openapi.json
+	@mkdir -p $(dir $@)
+	ld -r -b binary -z noexecstack -o $@ $<
+
+# request: the server's objects (no main.c, no loop is run) and llhttp
+$(FUZZ)/fuzz_request: $(FUZZ)/obj/tests/fuzz/fuzz_request.o $(FUZZ_LIB_OBJ) $(FUZZ_SRV_OBJ) $(FUZZ_LLHTTP) $(FUZZ)/openapi.o
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(FUZZ)/fuzz_%: $(FUZZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
+# replay builds: the targets with driver.c's main, on $(BUILD)'s objects
+REPLAY      := $(BUILD)/fuzz-replay
+REPLAY_BIN  := $(FUZZ_TARGETS:%=$(REPLAY)/fuzz_%)
+
+$(REPLAY)/obj/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I$(LLHTTP_INC) -c -o $@ $<
+
+$(REPLAY)/fuzz_request: $(REPLAY)/obj/fuzz_request.o $(REPLAY)/obj/driver.o $(LIB_OBJ) \
+		$(filter-out $(BUILD)/server/main.o,$(SRV_OBJ)) $(LLHTTP_OBJ) $(OPENAPI_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(REPLAY)/fuzz_%: $(REPLAY)/obj/fuzz_%.o $(REPLAY)/obj/driver.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# the targets' objects are intermediate for make: keep them
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ)/obj/tests/fuzz/fuzz_%.o) $(FUZZ_TARGETS:%=$(REPLAY)/obj/fuzz_%.o) \
+	$(REPLAY)/obj/driver.o
+
+# on a failure, each file alone names the inputs that fail
+fuzz-regress: $(REPLAY_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+		$(REPLAY)/fuzz_$$t tests/fuzz/regress/$$t tests/fuzz/corpus/$$t && continue; \
+		for f in tests/fuzz/regress/$$t/* tests/fuzz/corpus/$$t/*; do \
+			$(REPLAY)/fuzz_$$t "$$f" >/dev/null 2>&1 || echo "fuzz-regress: fuzz_$$t fails on $$f" >&2; \
+		done; \
+		exit 1; \
+	done
+
 -include $(LIB_OBJ:.o=.d) $(SRV_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SRV_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ)/obj/tests/fuzz/fuzz_%.d)
+-include $(FUZZ_TARGETS:%=$(REPLAY)/obj/fuzz_%.d) $(REPLAY)/obj/driver.d

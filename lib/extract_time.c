@@ -31,7 +31,11 @@
 #define US_MIN (60 * NM_USEC_PER_SEC)
 #define US_HOUR (60 * US_MIN)
 #define US_DAY (24 * US_HOUR)
-#define TD_MAX_DAYS 999999999LL /* Python timedelta limit */
+/* An offset wider than the datetime range leaves it from any reference
+ * time (Python raises OverflowError: no hint). Checking against this
+ * bound, not timedelta's 999999999 days (~8.6e19 µs, past INT64_MAX),
+ * keeps every multiplication below in range. */
+#define SPAN_MAX (NM_TIME_MAX - NM_TIME_MIN)
 
 static const char *const gran_names[] = {"minute", "hour", "day", "week", "month", "year"};
 const nm_enum_t nm_enum_granularity = {"granularity", gran_names, 6};
@@ -81,7 +85,7 @@ typedef bool (*resolver_t)(int64_t ref, int64_t n, int64_t *s, int64_t *e);
 
 static bool whole_day(int64_t ref, int64_t days, int64_t *s, int64_t *e)
 {
-	if (days > TD_MAX_DAYS || days < -TD_MAX_DAYS)
+	if (days > SPAN_MAX / US_DAY || days < -(SPAN_MAX / US_DAY))
 		return false;
 	int64_t t = ref + days * US_DAY;
 	*s = sod(t);
@@ -181,7 +185,7 @@ static bool r_earlier(int64_t r, int64_t n, int64_t *s, int64_t *e)
 
 static bool r_minutes_ago(int64_t r, int64_t n, int64_t *s, int64_t *e)
 {
-	if (n + 5 > TD_MAX_DAYS * 1440)
+	if (n + 5 > SPAN_MAX / US_MIN)
 		return false;
 	*s = r - (n + 5) * US_MIN;
 	*e = r - (n > 5 ? n - 5 : 0) * US_MIN;
@@ -192,7 +196,7 @@ static bool r_minutes_ago(int64_t r, int64_t n, int64_t *s, int64_t *e)
  * stay inside the datetime range. */
 static bool r_hours_ago(int64_t r, int64_t n, int64_t *s, int64_t *e)
 {
-	if (n > 24 * TD_MAX_DAYS)
+	if (n > SPAN_MAX / US_HOUR)
 		return false;
 	*s = r - n * US_HOUR - 30 * US_MIN;
 	*e = n >= 1 ? r - n * US_HOUR + 30 * US_MIN : r;
@@ -205,7 +209,7 @@ static bool r_vi_days_ago(int64_t r, int64_t n, int64_t *s, int64_t *e) { return
 
 static bool r_vi_weeks_ago(int64_t r, int64_t n, int64_t *s, int64_t *e)
 {
-	if (n > TD_MAX_DAYS / 7)
+	if (n > SPAN_MAX / (7 * US_DAY))
 		return false;
 	int64_t a = r - 7 * n * US_DAY, b = r - 7 * (n - 1) * US_DAY;
 	*s = sod(a);

@@ -23,6 +23,7 @@ build-essential pkg-config
 libuv1-dev libsqlite3-dev sqlite3 libjansson-dev node-llhttp
 libicu-dev libssl-dev libpcre2-dev libzstd-dev
 libcriterion-dev
+clang libclang-rt-dev
 python3 curl wrk valgrind
 chromium
 "

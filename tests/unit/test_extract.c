@@ -790,6 +790,16 @@ static const tcase_t range_cases[] = {
 	 NOHINTS},
 	{"99999999999999999999 minutes ago", REF, L_EN,
 	 NOHINTS},
+	/* offsets that overflowed int64 before the range check (found by
+	 * fuzzing: they resolved to today) */
+	{"213503982 days ago", REF, L_EN, NOHINTS},
+	{"200000000 ngày trước", REF, L_VI, NOHINTS},
+	{"6777777777 hours ago", REF, L_EN, NOHINTS},
+	{"5124095576 hours ago", REF, L_EN, NOHINTS},
+	{"1000000000000 minutes ago", REF, L_EN, NOHINTS},
+	/* compat: only the table's "tuần trước" (no containment rule) */
+	{"100000000 tuần trước", REF, L_VI,
+	 HINTS({"tuần trước", "2024-02-26T00:00:00", "2024-03-03T23:59:59.999999", G_DAY, true})},
 	{"1000000000 minutes ago", REF, L_EN,
 	 HINTS({"1000000000 minutes ago", "0122-11-09T04:45:00", "0122-11-09T04:55:00", G_MIN, true})},
 	{"17000000 hours ago", REF, L_EN,
