@@ -8,6 +8,10 @@
  * intents, D18/D19 keywords). Patterns are PCRE2 (UTF + UCP), compiled
  * once per process; all functions are thread-safe.
  *
+ * Input must be valid UTF-8 (callers pass text jansson or the URL decoder
+ * validated): patterns match with PCRE2_NO_UTF_CHECK, and invalid bytes
+ * are undefined behaviour inside PCRE2's JIT.
+ *
  * Offsets are byte offsets into the UTF-8 input. Results are owned by the
  * caller and released with the matching *_clear.
  */
