@@ -134,7 +134,42 @@ static state_t pop(heap_t *h)
 	return top;
 }
 
-/* ---- one anchor set (§5.1) ---- */
+/* ---- one anchor set (§5.1) ----
+ *
+ * Per source anchor, a map neuron → VISITED once the pair was expanded,
+ * or (fixed mode) the bits of the best level pushed for the pair so far.
+ * Fixed mode skips a push that cannot matter: the pair is already
+ * expanded, or a strictly better state for it is queued — that one pops
+ * first and the pair is expanded once. The fixed order is total, so the
+ * remaining states pop in the same order as without the pruning. Compat
+ * mode pushes everything: CPython's heap layout decides its ties. */
+
+#define VISITED ((uintptr_t)1) /* never a level's bits: levels are normal doubles or 0 */
+
+static uintptr_t level_bits(double level)
+{
+	_Static_assert(sizeof(uintptr_t) == sizeof(double), "levels are kept in pointer-sized map values");
+	uintptr_t v;
+	memcpy(&v, &level, sizeof v);
+	return v;
+}
+
+/* Fixed mode: should a state (id, level) of this source be queued? */
+static bool worth_pushing(nm_pmap_t *seen, const char *id, double level)
+{
+	uintptr_t v = nm_pmap_get(seen, id);
+	if (v == VISITED)
+		return false;
+	if (v) {
+		double best;
+		memcpy(&best, &v, sizeof best);
+		if (level < best)
+			return false;
+	}
+	if (level_bits(level) > VISITED)
+		nm_pmap_put(seen, id, level_bits(level));
+	return true;
+}
 
 static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread_t *sp, nm_actmap_t *res,
                       nm_err_t *err)
@@ -157,9 +192,9 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 			break; /* the strongest part is done: the queue pops in level order */
 		state_t cur = pop(&h);
 		nm_pmap_t *seen = &visited[cur.source];
-		if (nm_pmap_get(seen, cur.id))
+		if (nm_pmap_get(seen, cur.id) == VISITED)
 			continue;
-		nm_pmap_put(seen, cur.id, 1);
+		nm_pmap_put(seen, cur.id, VISITED);
 		if (cur.hops >= sp->max_hops)
 			continue;
 		/* weights are at most 1: nothing can pass the floor from here, so
@@ -181,6 +216,8 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 			nm_act_t *old = nm_actmap_get(res, e[k].other);
 			if (!old || level > old->level)
 				actmap_put(res, e[k].other, level, cur.hops + 1);
+			if (h.fixed && !worth_pushing(seen, e[k].other, level))
+				continue;
 			push(&h, (state_t){level, e[k].other, cur.hops + 1, cur.source, 0});
 		}
 	}
