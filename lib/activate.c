@@ -172,10 +172,11 @@ static bool worth_pushing(nm_pmap_t *seen, const char *id, double level)
 }
 
 static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread_t *sp, nm_actmap_t *res,
-                      nm_err_t *err)
+                      nm_act_stats_t *st, nm_err_t *err)
 {
 	heap_t h = {.fixed = sp->mode == NM_MODE_FIXED};
 	nm_pmap_t *visited = nm_xcalloc(anchors->n ? anchors->n : 1, sizeof *visited); /* per source */
+	int64_t examined = 0;
 	int rc = 0;
 	for (size_t i = 0; i < anchors->n; i++) {
 		const nm_gneuron_t *n = nm_graph_neuron(g, anchors->v[i], &rc, err);
@@ -186,7 +187,6 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		push(&h, (state_t){1.0, n->id, 0, (int)i, 0});
 		actmap_put(res, n->id, 1.0, 0);
 	}
-	int64_t examined = 0;
 	while (h.n) {
 		if (sp->edge_budget > 0 && examined >= sp->edge_budget)
 			break; /* the strongest part is done: the queue pops in level order */
@@ -209,6 +209,7 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		if (sp->fanout_cap > 0 && ne > (size_t)sp->fanout_cap)
 			first = ne - (size_t)sp->fanout_cap; /* the most recent edges */
 		examined += (int64_t)(ne - first);
+		st->expanded++;
 		for (size_t k = first; k < ne; k++) {
 			double level = cur.level * sp->decay * e[k].weight;
 			if (level < sp->floor)
@@ -222,6 +223,7 @@ static int spread_one(nm_graph_t *g, const nm_idlist_t *anchors, const nm_spread
 		}
 	}
 done:
+	st->edges += examined;
 	for (size_t i = 0; i < (anchors->n ? anchors->n : 1); i++)
 		nm_pmap_free(&visited[i]);
 	free(visited);
@@ -235,13 +237,29 @@ typedef struct tally {
 	const char *id;
 	int count;
 	double sum;
+	size_t first;             /* order of first appearance */
 } tally_t;
 
+/* (count, sum) descending, then first appearance: a total order, so the
+ * sort is stable by construction. */
+static int by_tally(const void *pa, const void *pb)
+{
+	const tally_t *a = pa, *b = pb;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->sum != b->sum)
+		return a->sum > b->sum ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
 /* Ids in more than one map, by (count, sum of levels) descending, ties
- * in first-appearance order (a stable sort). */
+ * in first-appearance order. */
 static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 {
-	tally_t *t = NULL;
+	size_t cap = 0;
+	for (size_t m = 0; m < nmaps; m++)
+		cap += maps[m].n;
+	tally_t *t = nm_xmalloc(sizeof *t * (cap + 1));
 	size_t nt = 0;
 	nm_pmap_t idx = {0};
 	for (size_t m = 0; m < nmaps; m++)
@@ -249,39 +267,36 @@ static void intersect(const nm_actmap_t *maps, size_t nmaps, nm_idlist_t *out)
 			const nm_act_t *a = &maps[m].v[i];
 			size_t k = (size_t)nm_pmap_get(&idx, a->id);
 			if (!k) {
-				t = nm_xrealloc(t, sizeof *t * (nt + 1));
-				t[nt++] = (tally_t){a->id, 0, 0.0};
-				k = nt;
+				t[nt] = (tally_t){a->id, 0, 0.0, nt};
+				k = ++nt;
 				nm_pmap_put(&idx, a->id, k);
 			}
 			t[k - 1].count++;
 			t[k - 1].sum += a->level;
 		}
-	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < nt; i++) {
-		if (t[i].count < 2)
-			continue;
-		/* insertion into a stably sorted list: after every key >= ours */
-		size_t j = out->n;
-		out->v = nm_xrealloc(out->v, sizeof *out->v * (out->n + 1));
-		tally_t me = t[i];
-		while (j > 0) {
-			const tally_t *p = &t[nm_pmap_get(&idx, out->v[j - 1]) - 1];
-			if (p->count > me.count || (p->count == me.count && p->sum >= me.sum))
-				break;
-			out->v[j] = out->v[j - 1];
-			j--;
-		}
-		out->v[j] = me.id;
-		out->n++;
-	}
 	nm_pmap_free(&idx);
+	size_t n = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (t[i].count >= 2)
+			t[n++] = t[i];
+	qsort(t, n, sizeof *t, by_tally);
+	memset(out, 0, sizeof *out);
+	if (n) {
+		out->v = nm_xmalloc(sizeof *out->v * n);
+		for (size_t i = 0; i < n; i++)
+			out->v[i] = t[i].id;
+		out->n = n;
+	}
 	free(t);
 }
 
 int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_t ncounted, const nm_spread_t *sp,
-                     nm_actmap_t *out, nm_idlist_t *intersections, nm_err_t *err)
+                     nm_actmap_t *out, nm_idlist_t *intersections, nm_act_stats_t *stats, nm_err_t *err)
 {
+	nm_act_stats_t local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
 	memset(out, 0, sizeof *out);
 	memset(intersections, 0, sizeof *intersections);
 	nm_actmap_t *maps = nm_xcalloc(nsets ? nsets : 1, sizeof *maps);
@@ -289,7 +304,7 @@ int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_
 	int rc = 0;
 	for (size_t s = 0; s < nsets && rc == 0; s++)
 		if (sets[s].n) {
-			rc = spread_one(g, &sets[s], sp, &maps[nmaps++], err);
+			rc = spread_one(g, &sets[s], sp, &maps[nmaps++], stats, err);
 			counted += s < ncounted;
 		}
 	if (rc < 0 || nmaps == 0)

@@ -39,14 +39,22 @@ typedef struct nm_spread {
 	nm_engine_mode_t mode;    /* heap tie-breaks: CPython heapq (compat) or deterministic (fixed) */
 } nm_spread_t;
 
+/* What one activation did, summed over its anchor sets: neurons expanded
+ * (their edges read) and edges examined. */
+typedef struct nm_act_stats {
+	int64_t expanded;
+	int64_t edges;
+} nm_act_stats_t;
+
 /* Activation from each non-empty anchor set, combined (§5.3).
  * intersections: ids reached from more than one of the first `ncounted`
  * sets, strongest first (compat: with a single set, every activated id);
  * they are boosted. Sets past ncounted (fixed mode's lexical seeds) add
  * activation without counting: a duplicate keeps its best level. Both
- * outputs are owned by the caller (nm_actmap_clear; free(intersections->v)). */
+ * outputs are owned by the caller (nm_actmap_clear; free(intersections->v)).
+ * stats (zeroed first) may be NULL. */
 int nm_activate_sets(nm_graph_t *g, const nm_idlist_t *sets, size_t nsets, size_t ncounted, const nm_spread_t *sp,
-                     nm_actmap_t *out, nm_idlist_t *intersections, nm_err_t *err);
+                     nm_actmap_t *out, nm_idlist_t *intersections, nm_act_stats_t *stats, nm_err_t *err);
 
 /* Stable descending sort of activation entries by level (a copy). */
 nm_act_t *nm_act_sorted(const nm_actmap_t *m);

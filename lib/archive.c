@@ -689,13 +689,6 @@ static int batch(nm_tx_t *tx, void *arg, nm_err_t *err)
 	return rc;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Live bytes: storage the live tables and indexes take (store.h). */
 static int live_bytes(nm_brain_t *b, int64_t *out, nm_err_t *err)
 {
@@ -711,7 +704,7 @@ static int live_bytes(nm_brain_t *b, int64_t *out, nm_err_t *err)
 int nm_archive_run(nm_brain_t *b, const nm_archive_opts_t *o, const nm_progress_t *p, nm_archive_report_t *r,
                    nm_err_t *err)
 {
-	double t0 = now_ms();
+	double t0 = nm_mono_ms();
 	memset(r, 0, sizeof *r);
 	r->dry_run = o->dry_run;
 	run_t run = {.o = o, .r = r};
@@ -753,7 +746,7 @@ int nm_archive_run(nm_brain_t *b, const nm_archive_opts_t *o, const nm_progress_
 		rc = live_bytes(b, &r->bytes_after, err);
 	if (rc == 0 && o->dry_run)
 		r->bytes_after = r->bytes_before; /* nothing moved */
-	r->duration_ms = now_ms() - t0;
+	r->duration_ms = nm_mono_ms() - t0;
 	return rc;
 }
 
@@ -1058,7 +1051,7 @@ static int restore_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
 int nm_archive_restore(nm_brain_t *b, const nm_strv_t *fiber_ids, const nm_progress_t *p, nm_archive_report_t *r,
                        nm_err_t *err)
 {
-	double t0 = now_ms();
+	double t0 = nm_mono_ms();
 	memset(r, 0, sizeof *r);
 	nm_archive_counts_t c = {0};
 	nm_tx_t *tx;
@@ -1081,7 +1074,7 @@ int nm_archive_restore(nm_brain_t *b, const nm_strv_t *fiber_ids, const nm_progr
 		if (!rb.done)
 			break;
 	}
-	r->duration_ms = now_ms() - t0;
+	r->duration_ms = nm_mono_ms() - t0;
 	return rc;
 }
 

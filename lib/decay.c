@@ -160,13 +160,6 @@ static void merge(nm_decay_report_t *r, const nm_decay_report_t *d)
 	r->orphans_removed += d->orphans_removed;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* One pass (a kind) over the brain. Dry: inside tx; else batch writes. */
 static int pass(nm_brain_t *b, nm_tx_t *tx, batch_t *bt, const nm_progress_t *p, int64_t *done, int64_t total,
                 nm_decay_report_t *r, nm_err_t *err)
@@ -193,7 +186,7 @@ static int pass(nm_brain_t *b, nm_tx_t *tx, batch_t *bt, const nm_progress_t *p,
 int nm_decay_run(nm_brain_t *b, const nm_decay_opts_t *o, const nm_progress_t *p, nm_decay_report_t *r,
                  nm_err_t *err)
 {
-	double t0 = now_ms();
+	double t0 = nm_mono_ms();
 	memset(r, 0, sizeof *r);
 	r->reference_time = o->reference_time;
 	r->dry_run = o->dry_run;
@@ -220,7 +213,7 @@ int nm_decay_run(nm_brain_t *b, const nm_decay_opts_t *o, const nm_progress_t *p
 	batch_reset(&bt);
 	free(bt.v);
 	nm_brain_read_end(tx);
-	r->duration_ms = now_ms() - t0;
+	r->duration_ms = nm_mono_ms() - t0;
 	return rc;
 }
 

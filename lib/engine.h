@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "activate.h"
 #include "extract.h"
 #include "model.h"
 #include "store.h"
@@ -83,6 +84,8 @@ typedef struct nm_query_out {
 	char **sub_neurons, **sub_synapses, **sub_anchors;
 	size_t n_sub_neurons, n_sub_synapses, n_sub_anchors;
 	double *sub_levels;       /* activation of each sub_neurons[i] */
+	nm_act_stats_t activation; /* what spreading activation walked */
+	double activation_ms;     /* time it took */
 	/* fixed mode fills the subgraph lists even when not asked for them:
 	 * they are what nm_reinforce strengthens */
 } nm_query_out_t;

@@ -18,6 +18,13 @@ int64_t nm_time_now(void)
 	return (int64_t)ts.tv_sec * NM_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+double nm_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 int64_t nm_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;

@@ -21,6 +21,9 @@
 /* Wall clock now, microseconds. */
 int64_t nm_time_now(void);
 
+/* Monotonic clock, milliseconds: for durations only. */
+double nm_mono_ms(void);
+
 /* Parse `s` (n bytes, need not be NUL-terminated): YYYY-MM-DD, optionally
  * followed by 'T' or one space and HH:MM[:SS[.f{1,9}]], then optionally 'Z'
  * or ±HH:MM. Offsets are converted to UTC; digits past the sixth fraction

@@ -230,7 +230,10 @@ static int run(nm_qstate_t *q, nm_query_out_t *out)
 		.edge_budget = q->fixed ? 10000 : 0, /* §9.2: ≤ ~10⁴ edge visits */
 		.mode = q->eng->mode,
 	};
-	if ((rc = nm_activate_sets(q->g, q->sets, 4, 3, &sp, &q->act, &q->inter, q->err)) < 0)
+	double t0 = nm_mono_ms();
+	rc = nm_activate_sets(q->g, q->sets, 4, 3, &sp, &q->act, &q->inter, &out->activation, q->err);
+	out->activation_ms = nm_mono_ms() - t0;
+	if (rc < 0)
 		return rc;
 	q->sorted = nm_act_sorted(&q->act);
 	out->intersections = (int64_t)q->inter.n;

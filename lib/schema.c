@@ -19,12 +19,15 @@
  *   4  lifecycle: decayed_at on neuron states and synapses (idempotent
  *      decay, ENGINE.md §6.4); kv, an ordered key → blob table holding the
  *      fiber archive (archive.c)
+ *   5  synapses by (source, target) instead of source alone: the pair
+ *      look-up of encode's co-occurrence links no longer walks every
+ *      synapse of a hub neuron
  * Catalog database:
  *   1  brains
  *
  * Index choices (a protocol look-up never scans a table): neurons by id
  * (UNIQUE), type, content hash (exact match), created_at, and the trigram
- * FTS (substring); synapses by source and target neuron row; fibers by
+ * FTS (substring); synapses by (source, target) and by target neuron row; fibers by
  * salience, created_at and frequency (descending, the default order, with
  * the row number breaking ties oldest first), fiber_neurons and fiber_tags
  * keyed by a 64-bit hash of the neuron id / tag (compact; candidates are
@@ -99,6 +102,9 @@ static const char *const brain_steps[NM_SCHEMA_BRAIN_VERSION] = {
 	"ALTER TABLE neuron_states ADD COLUMN decayed_at INTEGER;"
 	"ALTER TABLE synapses ADD COLUMN decayed_at INTEGER;"
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+	/* 5 */
+	"CREATE INDEX synapses_pair ON synapses(source, target);"
+	"DROP INDEX synapses_source;",
 };
 
 static const char *const catalog_steps[NM_SCHEMA_CATALOG_VERSION] = {

@@ -75,7 +75,7 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_STATE_DELETE] = "DELETE FROM neuron_states WHERE seq = ?1",
 	[SQ_FTS_INSERT] = "INSERT INTO neurons_fts (rowid, body) VALUES (?1, nm_lower(?2))",
 	[SQ_FTS_DELETE] = "INSERT INTO neurons_fts (neurons_fts, rowid, body) VALUES ('delete', ?1, nm_lower(?2))",
-	[SQ_SPAN_PUT] = "INSERT OR REPLACE INTO time_spans (seq, t0, t1) VALUES (?1, ?2, ?3)",
+	[SQ_SPAN_PUT] = "INSERT INTO time_spans (seq, t0, t1) VALUES (?1, ?2, ?3)",
 	[SQ_SPAN_DELETE] = "DELETE FROM time_spans WHERE seq = ?1",
 	[SQ_SPAN_MAX] = "UPDATE meta SET value = max(value, ?1) WHERE key = 'max_time_span'",
 	/* Overlap: a span starting before t0 - max_time_span cannot reach t0,

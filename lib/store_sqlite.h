@@ -116,7 +116,7 @@ int nm__sq_backup_check(const char *, char **, nm_err_t *);
 int nm__schema_catalog(sqlite3 *db, nm_err_t *err);
 int nm__schema_brain(sqlite3 *db, nm_err_t *err);
 /* Versions, exposed for tests of the migration path. */
-#define NM_SCHEMA_BRAIN_VERSION 4
+#define NM_SCHEMA_BRAIN_VERSION 5
 #define NM_SCHEMA_CATALOG_VERSION 1
 /* Register the SQL functions nm_lower(), nm_key(), nm_key_hash(),
  * nm_iso_us(), nm_id_hash() on a connection. */

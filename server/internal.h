@@ -157,6 +157,9 @@ typedef struct srv_ctx {
 	nm_engine_env_t engine_env;   /* test hooks (NMEMD_TEST_IDS, NMEMD_TEST_CLOCK) */
 	atomic_uint_fast64_t encodes, queries; /* memories encoded, queries answered */
 	atomic_uint_fast64_t qcache_hits, qcache_misses; /* cacheable queries answered from / not from the cache */
+	/* spreading activation of answered (not cached) queries: runs, neurons
+	 * expanded, edges examined, microseconds spent */
+	atomic_uint_fast64_t act_runs, act_expanded, act_edges, act_us;
 } srv_ctx_t;
 
 /* ---- routes (router.c) ---- */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "isotime.h"
 
 #define BATCH_MAX 1000
 
@@ -246,11 +247,13 @@ static void put_query(srv_job_t *job, const nm_query_out_t *o, double ms, bool f
 	srv_job_json_done(job, &w);
 }
 
-static double now_ms(void)
+/* Traversal counters of /metrics (nmemd_activation_*). */
+static void count_activation(srv_ctx_t *ctx, const nm_query_out_t *o)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	atomic_fetch_add(&ctx->act_runs, 1);
+	atomic_fetch_add(&ctx->act_expanded, (uint64_t)o->activation.expanded);
+	atomic_fetch_add(&ctx->act_edges, (uint64_t)o->activation.edges);
+	atomic_fetch_add(&ctx->act_us, (uint64_t)llround(o->activation_ms * 1000));
 }
 
 /* Reinforcement after a query: its own write on the brain's writer, owned
@@ -322,7 +325,7 @@ static bool cached_answer(srv_job_t *job, const nm_buf_t *key, uint64_t gen, dou
 	memcpy(&split, v, sizeof split);
 	nm_jw_t lat;
 	nm_jw_init(&lat);
-	nm_jw_real(&lat, round((now_ms() - t0) * 1000) / 1000);
+	nm_jw_real(&lat, round((nm_mono_ms() - t0) * 1000) / 1000);
 	nm_jw_t w;
 	srv_job_json(job, 200, &w);
 	nm_buf_append(&w.buf, v + sizeof split, split);
@@ -350,7 +353,7 @@ static void cache_answer(srv_job_t *job, const nm_buf_t *key, uint64_t gen, size
  * reinforcement) when the answer was built. */
 static int run_query(srv_job_t *job, const nm_engine_t *eng, bool cacheable, nm_query_out_t *out, nm_err_t *err)
 {
-	double t0 = now_ms();
+	double t0 = nm_mono_ms();
 	const nm_query_req_t *r = job->state;
 	nm_buf_t key = {0};
 	uint64_t gen = nm_brain_content_gen(job->brain); /* before the transaction: labels what it sees */
@@ -375,8 +378,9 @@ static int run_query(srv_job_t *job, const nm_engine_t *eng, bool cacheable, nm_
 	if (rc == 0) {
 		size_t lat_at, lat_end;
 		/* latency covers the whole retrieval, rounded to the microsecond */
-		put_query(job, out, round((now_ms() - t0) * 1000) / 1000, eng->mode == NM_MODE_FIXED, &lat_at, &lat_end);
+		put_query(job, out, round((nm_mono_ms() - t0) * 1000) / 1000, eng->mode == NM_MODE_FIXED, &lat_at, &lat_end);
 		atomic_fetch_add(&job->ctx->queries, 1);
+		count_activation(job->ctx, out);
 		if (cacheable)
 			cache_answer(job, &key, gen, lat_at, lat_end);
 	}

@@ -148,6 +148,16 @@ void srv_h_metrics(srv_job_t *job)
 	                 "# TYPE nmemd_query_cache_hit_ratio gauge\nnmemd_query_cache_hit_ratio %g\n",
 	              (unsigned long long)hits, (unsigned long long)misses,
 	              hits + misses ? (double)hits / (double)(hits + misses) : 0.0);
+	nm_buf_printf(b, "# HELP nmemd_activation_runs_total Spreading activations run (queries not answered from the cache).\n"
+	                 "# TYPE nmemd_activation_runs_total counter\nnmemd_activation_runs_total %llu\n"
+	                 "# HELP nmemd_activation_neurons_visited_total Neurons whose synapses activation walked.\n"
+	                 "# TYPE nmemd_activation_neurons_visited_total counter\nnmemd_activation_neurons_visited_total %llu\n"
+	                 "# HELP nmemd_activation_edges_total Synapses activation examined (hops tried).\n"
+	                 "# TYPE nmemd_activation_edges_total counter\nnmemd_activation_edges_total %llu\n"
+	                 "# HELP nmemd_activation_seconds_total Time spent in spreading activation.\n"
+	                 "# TYPE nmemd_activation_seconds_total counter\nnmemd_activation_seconds_total %.6f\n",
+	              (unsigned long long)atomic_load(&ctx->act_runs), (unsigned long long)atomic_load(&ctx->act_expanded),
+	              (unsigned long long)atomic_load(&ctx->act_edges), (double)atomic_load(&ctx->act_us) / 1e6);
 	nm_buf_printf(b, "# HELP nmemd_sqlite_commits_total Write transactions committed (all backends).\n"
 	                 "# TYPE nmemd_sqlite_commits_total counter\nnmemd_sqlite_commits_total %llu\n"
 	                 "# HELP nmemd_sqlite_rows_written_total Objects inserted, updated or deleted.\n"

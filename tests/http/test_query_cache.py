@@ -144,3 +144,31 @@ def test_bounded_by_bytes(backend):
     _query(srv, b, "scaled cluster")
     _query(srv, b, "search cluster")
     eq(_delta(c0, _counts(srv)), (1, 1), "the most recent entry stays, the older one was evicted")
+
+
+def _activation(srv):
+    s = H.parse_metrics(srv.req("GET", "/metrics").raw.decode("utf-8"))
+    return {k: H.metric_value(s, f"nmemd_activation_{k}") for k in
+            ("runs_total", "neurons_visited_total", "edges_total", "seconds_total")}
+
+
+def test_activation_counters(srv):
+    """Traversal counters move with each activation run, not with cache hits."""
+    b = H.new_brain(srv)
+    _encode(srv, b, "Grace migrated the ledger database with Heidi in Berlin")
+    _encode(srv, b, "Heidi reviewed the ledger rollback plan")
+    a0 = _activation(srv)
+    _query(srv, b, "ledger Heidi", depth=2)
+    a1 = _activation(srv)
+    eq(a1["runs_total"] - a0["runs_total"], 1, "one activation run")
+    expect(a1["neurons_visited_total"] - a0["neurons_visited_total"] >= 2,
+           f"the anchors were expanded: {a0} -> {a1}")
+    expect(a1["edges_total"] - a0["edges_total"] >= a1["neurons_visited_total"] - a0["neurons_visited_total"],
+           f"each expanded anchor has edges: {a0} -> {a1}")
+    expect(a1["seconds_total"] >= a0["seconds_total"], "time only grows")
+    _query(srv, b, "ledger Heidi", depth=2)
+    eq(_activation(srv), a1, "a cache hit runs no activation")
+    _query(srv, b, "zzqx unknown words", depth=2)
+    a2 = _activation(srv)
+    eq((a2["runs_total"] - a1["runs_total"], a2["neurons_visited_total"] - a1["neurons_visited_total"]), (1, 0),
+       "nothing to start from: a run that visits nothing")

@@ -2280,9 +2280,10 @@ STORE_TEST(migration_from_brain_schema_v1)
 {
 	/* schema.c: version 1 had no neurons_fts (added, and back-filled from
 	 * existing neurons, by version 2), none of version 3's engine look-ups
-	 * and none of version 4's lifecycle columns. Build a real version-1
-	 * file by taking a current one back: drop what versions 2 to 4 added,
-	 * set user_version 1. */
+	 * none of version 4's lifecycle columns, and synapses indexed by
+	 * source alone (version 5: by source and target). Build a real
+	 * version-1 file by taking a current one back: undo what versions 2 to
+	 * 5 did, set user_version 1. */
 	SQLITE_ONLY();
 	OK(add_neuron("vn", NM_NEURON_SPATIAL, "Chuyến đi \xc4\x90\xc3\x80 N\xe1\xba\xb4NG", T0));
 	OK(add_neuron("en", NM_NEURON_ENTITY, "Alice met Bob", T0 + 1));
@@ -2296,7 +2297,9 @@ STORE_TEST(migration_from_brain_schema_v1)
 	exec_sql(path, "DROP TABLE neurons_fts; DROP INDEX neurons_lhash; ALTER TABLE neurons DROP COLUMN lhash;"
 	               " DROP TABLE time_spans; DROP INDEX fibers_time_start; DROP TABLE fiber_fts;"
 	               " DELETE FROM meta WHERE key = 'max_time_span'; ALTER TABLE neuron_states DROP COLUMN decayed_at;"
-	               " ALTER TABLE synapses DROP COLUMN decayed_at; DROP TABLE kv; PRAGMA user_version = 1;");
+	               " ALTER TABLE synapses DROP COLUMN decayed_at; DROP TABLE kv;"
+	               " DROP INDEX synapses_pair; CREATE INDEX synapses_source ON synapses(source);"
+	               " PRAGMA user_version = 1;");
 	cr_assert_eq(user_version(path), 1);
 	cr_assert_not(has_table(path, "neurons_fts"));
 
@@ -2318,6 +2321,7 @@ STORE_TEST(migration_from_brain_schema_v1)
 	close_all();
 	cr_expect_eq(user_version(path), latest, "file upgraded to the current version");
 	cr_expect(has_table(path, "neurons_fts"));
+	cr_expect(has_table(path, "synapses_pair") && !has_table(path, "synapses_source"), "v5 synapse index");
 }
 
 STORE_TEST(newer_brain_schema_refused)
