@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gindex_text.h"
 #include "hmap.h"
 #include "isotime.h"
 #include "mem.h"
@@ -97,7 +98,8 @@ struct nm_gindex {
 	int64_t max_span;             /* longest t1 - t0 among them */
 	sortvec_t starts;             /* fibers by time_start */
 	nm_hmap_t waiting;            /* neuron id not held yet → waiting_t* (fibers naming it) */
-	size_t bytes;
+	nm_gxt_t text;                /* fibers' search texts by fiber slot (gindex_text.h) */
+	size_t bytes;                 /* includes text.bytes */
 };
 
 /* ---- small containers ---- */
@@ -369,7 +371,16 @@ static void fiber_unlink(nm_gindex_t *gx, uint32_t f)
 		sort_remove(&gx->starts, x->g.time_start, f);
 }
 
-static void fiber_put(nm_gindex_t *gx, const nm_fiber_t *src)
+/* A fiber's search text, counted in the index's bytes. */
+static void set_text(nm_gindex_t *gx, uint32_t f, const char *text)
+{
+	size_t before = gx->text.bytes;
+	nm__gxt_set(&gx->text, f, text);
+	gx->bytes = gx->bytes - before + gx->text.bytes;
+}
+
+/* Put a fiber as storage holds it, with its search text (nm_tx_fiber_text). */
+static void fiber_put(nm_gindex_t *gx, const nm_fiber_t *src, const char *text)
 {
 	uint32_t s = slot_of(&gx->fiber_by_id, src->id);
 	if (!s) {
@@ -412,6 +423,7 @@ static void fiber_put(nm_gindex_t *gx, const nm_fiber_t *src)
 	}
 	if (x->g.time_start != NM_TIME_NONE)
 		sort_insert(&gx->starts, x->g.time_start, f);
+	set_text(gx, f, text);
 }
 
 static void fiber_remove(nm_gindex_t *gx, const char *id)
@@ -420,6 +432,7 @@ static void fiber_remove(nm_gindex_t *gx, const char *id)
 	if (!s)
 		return;
 	fiber_unlink(gx, s - 1);
+	set_text(gx, s - 1, NULL);
 	nm_hmap_del(&gx->fiber_by_id, id, strlen(id));
 	gx->fibers[s - 1].live = false;
 }
@@ -489,6 +502,7 @@ static void gx_free(nm_gindex_t *gx)
 	nm_hmap_free(&gx->neuron_by_id);
 	nm_hmap_free(&gx->synapse_by_id);
 	nm_hmap_free(&gx->fiber_by_id);
+	nm__gxt_free(&gx->text);
 	free(gx->spans.v);
 	free(gx->starts.v);
 	free(gx->neurons);
@@ -509,10 +523,21 @@ static int build_synapse(void *arg, const nm_synapse_t *s)
 	return 0;
 }
 
+typedef struct build_ctx {
+	nm_gindex_t *gx;
+	nm_tx_t *tx;
+	nm_err_t *err;
+} build_ctx_t;
+
 static int build_fiber(void *arg, const nm_fiber_t *f)
 {
-	fiber_put(arg, f);
-	return 0;
+	build_ctx_t *b = arg;
+	char *text;
+	int rc = nm_tx_fiber_text(b->tx, f->id, &text, b->err);
+	if (rc == 0)
+		fiber_put(b->gx, f, text);
+	free(text);
+	return rc;
 }
 
 /* The whole brain as of tx's snapshot, in creation order. */
@@ -528,8 +553,9 @@ static nm_gindex_t *build(nm_tx_t *tx, nm_err_t *err)
 	int rc = nm_tx_neuron_scan(tx, &nf, build_neuron, gx, err);
 	if (rc == 0)
 		rc = nm_tx_synapse_scan(tx, &sf, build_synapse, gx, err);
+	build_ctx_t bc = {gx, tx, err};
 	if (rc == 0)
-		rc = nm_tx_fiber_scan(tx, &ff, build_fiber, gx, err);
+		rc = nm_tx_fiber_scan(tx, &ff, build_fiber, &bc, err);
 	if (rc < 0) {
 		gx_free(gx);
 		return NULL;
@@ -630,10 +656,12 @@ static void replay(nm_gindex_t *gx, nm_tx_t *tx, char kind, const char *id)
 		nm_synapse_clear(&y);
 	} else {
 		nm_fiber_t f = {0};
-		if (nm_tx_fiber_get(tx, id, &f, &e) == 0)
-			fiber_put(gx, &f);
+		char *text = NULL;
+		if (nm_tx_fiber_get(tx, id, &f, &e) == 0 && nm_tx_fiber_text(tx, id, &text, &e) == 0)
+			fiber_put(gx, &f, text);
 		else
 			fiber_remove(gx, id);
+		free(text);
 		nm_fiber_clear(&f);
 	}
 }
@@ -866,5 +894,16 @@ int nm__gx_fibers_nearest(nm_gindex_t *gx, int64_t ts, int64_t max_dist, int64_t
 	for (size_t i = 0; i < m; i++)
 		out->v[out->n++] = &gx->fibers[c[i].slot].g;
 	free(c);
+	return 0;
+}
+
+int nm__gx_fiber_search(nm_gindex_t *gx, const nm_strv_t *terms, int64_t k, nm_scored_t **out, size_t *n)
+{
+	nm_gxt_hit_t *hits;
+	nm__gxt_search(&gx->text, terms, k, &hits, n);
+	*out = *n ? nm_xmalloc(sizeof **out * *n) : NULL;
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i] = (nm_scored_t){&gx->fibers[hits[i].doc].g, hits[i].score};
+	free(hits);
 	return 0;
 }

@@ -61,5 +61,8 @@ int nm__gx_find_key(nm_gindex_t *gx, const char *key, size_t klen, int64_t limit
 int nm__gx_time_spans(nm_gindex_t *gx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_idlist_t *out);
 int nm__gx_fibers_of(nm_gindex_t *gx, const char *id, bool newest_first, int64_t limit, nm_fiberlist_t *out);
 int nm__gx_fibers_nearest(nm_gindex_t *gx, int64_t ts, int64_t max_dist, int64_t k, nm_fiberlist_t *out);
+/* Full-text search over the fibers, as nm_tx_fiber_search ranks it (*out
+ * malloc'd). */
+int nm__gx_fiber_search(nm_gindex_t *gx, const nm_strv_t *terms, int64_t k, nm_scored_t **out, size_t *n);
 
 #endif

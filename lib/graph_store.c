@@ -471,6 +471,11 @@ static int add_scored(void *arg, const nm_fiber_t *f, double score)
 int nm_graph_fiber_search(nm_graph_t *g, const nm_strv_t *terms, int64_t k, nm_scored_t **out, size_t *n,
                           nm_err_t *err)
 {
+	if (g->gx) {
+		int rc = nm__gx_fiber_search(g->gx, terms, k, out, n);
+		keep(g, *out);
+		return rc;
+	}
 	scollect_t c = {g, NULL, 0};
 	int rc = nm_tx_fiber_search(g->tx, terms, k, add_scored, &c, err);
 	keep(g, c.v);

@@ -92,6 +92,7 @@ struct nm_backend {
 	int (*time_spans)(nm_tx_t *, int64_t, int64_t, bool, int64_t, nm_neuron_cb, void *, nm_err_t *);
 	int (*fiber_nearest)(nm_tx_t *, int64_t, int64_t, int64_t, nm_fiber_cb, void *, nm_err_t *);
 	int (*fiber_search)(nm_tx_t *, const nm_strv_t *, int64_t, nm_fiber_score_cb, void *, nm_err_t *);
+	int (*fiber_text)(nm_tx_t *, const char *, char **, nm_err_t *);
 	int64_t (*size_bytes)(nm_tx_t *);
 	/* lifecycle (store.h "lifecycle") */
 	int (*decay_scan)(nm_tx_t *, nm_decay_kind_t, int64_t, int64_t, nm_decay_cb, void *, nm_err_t *);
@@ -178,13 +179,23 @@ void nm__store_graph_make_room(nm_store_t *st, nm_brain_t *keep);
  * (absolute_start / absolute_end); false when it has none. */
 bool nm__time_span(const char *metadata, int64_t *t0, int64_t *t1);
 
-/* BM25 as SQLite FTS5 computes it (k1 1.2, b 0.75; idf floored at 1e-6),
- * for backends that rank in C. tf: term frequency in the document. */
-double nm__bm25_term(double tf, double doclen, double avgdl, double ndocs, double df);
+/* BM25 as SQLite FTS5's bm25() computes it, for code that ranks in C:
+ * a phrase's idf from the searchable documents and those containing it
+ * (floored at 1e-6), and its part of a document's score from its
+ * instances in the document (tf), the document's length in tokens and the
+ * average length. */
+#define NM_BM25_K1 1.2
+#define NM_BM25_B 0.75
+double nm__bm25_idf(double ndocs, double df);
+double nm__bm25_tf(double idf, double tf, double doclen, double avgdl);
 
 /* Tokens for full-text search: runs of letters and digits, lower-cased
  * (SQLite's unicode61 with diacritics kept). Appends to out (not a set). */
 void nm__fts_tokens(const char *s, size_t n, nm_strv_t *out);
+/* Instances of a phrase (a search term's tokens, in order) in a
+ * document's tokens, overlapping ones included, as FTS5 counts them; a
+ * phrase without tokens occurs nowhere. */
+size_t nm__fts_phrase_count(const nm_strv_t *doc, const nm_strv_t *phrase);
 
 extern const nm_backend_t nm__backend_memory;
 extern const nm_backend_t nm__backend_sqlite;

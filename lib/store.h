@@ -267,6 +267,10 @@ int nm_tx_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm
 typedef int (*nm_fiber_score_cb)(void *arg, const nm_fiber_t *f, double score);
 int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
                        nm_err_t *err);
+/* The text that search matches for this fiber (above), owned by the
+ * caller, or NULL: the fiber is not searchable (no summary, and its anchor
+ * did not exist when it was written) or does not exist. */
+int nm_tx_fiber_text(nm_tx_t *tx, const char *fiber_id, char **text, nm_err_t *err);
 
 /* Fibers created at or after each of the n instants since[i]. */
 int nm_tx_fiber_counts_since(nm_tx_t *tx, const int64_t *since, int64_t *counts, int n, nm_err_t *err);

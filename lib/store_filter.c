@@ -75,13 +75,29 @@ bool nm__time_span(const char *metadata, int64_t *t0, int64_t *t1)
 	return ok;
 }
 
-double nm__bm25_term(double tf, double doclen, double avgdl, double ndocs, double df)
+double nm__bm25_idf(double ndocs, double df)
 {
-	const double k1 = 1.2, b = 0.75;
 	double idf = log((ndocs - df + 0.5) / (df + 0.5));
-	if (idf <= 0.0)
-		idf = 1e-6;
-	return idf * (tf * (k1 + 1.0)) / (tf + k1 * (1.0 - b + b * (avgdl > 0 ? doclen / avgdl : 0)));
+	return idf <= 0.0 ? 1e-6 : idf;
+}
+
+double nm__bm25_tf(double idf, double tf, double doclen, double avgdl)
+{
+	const double k1 = NM_BM25_K1, b = NM_BM25_B;
+	/* the operations in FTS5's order (fts5Bm25Function) */
+	return idf * ((tf * (k1 + 1.0)) / (tf + k1 * (1 - b + b * doclen / avgdl)));
+}
+
+size_t nm__fts_phrase_count(const nm_strv_t *doc, const nm_strv_t *phrase)
+{
+	size_t hits = 0;
+	for (size_t i = 0; phrase->n && i + phrase->n <= doc->n; i++) {
+		size_t j = 0;
+		while (j < phrase->n && strcmp(doc->v[i + j], phrase->v[j]) == 0)
+			j++;
+		hits += j == phrase->n;
+	}
+	return hits;
 }
 
 void nm__fts_tokens(const char *s, size_t n, nm_strv_t *out)

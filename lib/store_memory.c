@@ -43,7 +43,10 @@ static void obj_clear(int coll, mobj_t *o)
 		nm_state_clear(&o->nr.state);
 		break;
 	case K_SYNAPSE: nm_synapse_clear(&o->syn); break;
-	case K_FIBER: nm_fiber_clear(&o->fib); break;
+	case K_FIBER:
+		nm_fiber_clear(&o->fib);
+		free(o->ftext);
+		break;
 	default: free(o->blob.json); break;
 	}
 }
@@ -77,7 +80,10 @@ static mobj_t *obj_dup(int coll, const mobj_t *o)
 		c->nr.state.neuron_id = nm_xstrdup(o->nr.state.neuron_id);
 		break;
 	case K_SYNAPSE: nm_synapse_copy(&c->syn, &o->syn); break;
-	case K_FIBER: nm_fiber_copy(&c->fib, &o->fib); break;
+	case K_FIBER:
+		nm_fiber_copy(&c->fib, &o->fib);
+		c->ftext = nm_xstrdup(o->ftext);
+		break;
 	default:
 		c->blob.json = nm_xstrndup(o->blob.json, o->blob.len);
 		c->blob.len = o->blob.len;
@@ -595,6 +601,16 @@ static int mem_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synaps
 
 /* ---- fibers ---- */
 
+/* As the SQLite backend indexes it: the summary when not empty, else the
+ * anchor's content as it is now. */
+static char *search_text(mbrain_t *mb, const nm_fiber_t *f)
+{
+	if (f->summary && *f->summary)
+		return nm_xstrdup(f->summary);
+	const mobj_t *a = nm__mem_get(mb, K_NEURON, f->anchor_neuron_id);
+	return a ? nm_xstrndup(a->nr.n.content, a->nr.n.content_len) : NULL;
+}
+
 static int mem_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
 	mbrain_t *mb = MB(tx);
@@ -603,6 +619,7 @@ static int mem_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	mobj_t *o = nm_xcalloc(1, sizeof *o);
 	o->key = nm_xstrdup(f->id);
 	nm_fiber_copy(&o->fib, f);
+	o->ftext = search_text(mb, f);
 	nm__mem_insert(mb, K_FIBER, o);
 	return 0;
 }
@@ -625,6 +642,15 @@ static int mem_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	nm__mem_will_update(mb, K_FIBER, o);
 	nm_fiber_clear(&o->fib);
 	nm_fiber_copy(&o->fib, f);
+	free(o->ftext);
+	o->ftext = search_text(mb, f);
+	return 0;
+}
+
+static int mem_fiber_text(nm_tx_t *tx, const char *id, char **text, nm_err_t *err)
+{
+	const mobj_t *o = nm__mem_get(MB(tx), K_FIBER, id);
+	*text = o ? nm_xstrdup(o->ftext) : NULL;
 	return 0;
 }
 
@@ -831,6 +857,7 @@ const nm_backend_t nm__backend_memory = {
 	.time_spans = nm__mem_time_spans,
 	.fiber_nearest = nm__mem_fiber_nearest,
 	.fiber_search = nm__mem_fiber_search,
+	.fiber_text = mem_fiber_text,
 	.decay_scan = nm__mem_decay_scan,
 	.decay_set = nm__mem_decay_set,
 	.orphan_scan = nm__mem_orphan_scan,

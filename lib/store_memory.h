@@ -16,6 +16,7 @@ typedef struct mobj {
 	int64_t seq;                  /* creation sequence (from 1), for ordering ties and cursors */
 	char *key;                    /* id (owned) */
 	int64_t decayed_at;           /* neurons (their state) and synapses: last decay, or NM_TIME_NONE */
+	char *ftext;                  /* fibers: the search text (store.h nm_tx_fiber_text), or NULL */
 	union {
 		struct {
 			nm_neuron_t n;

@@ -82,60 +82,59 @@ int nm__mem_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, 
 	return rc;
 }
 
-/* A fiber's searchable text: its summary, else its anchor's content. */
-static void fiber_tokens(mbrain_t *mb, const mobj_t *o, nm_strv_t *out)
-{
-	const nm_fiber_t *f = &o->fib;
-	if (f->summary && *f->summary) {
-		nm__fts_tokens(f->summary, strlen(f->summary), out);
-		return;
-	}
-	const mobj_t *a = nm__mem_get(mb, K_NEURON, f->anchor_neuron_id);
-	if (a)
-		nm__fts_tokens(a->nr.n.content, a->nr.n.content_len, out);
-}
-
 int nm__mem_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,
-                            nm_err_t *err)
+                         nm_err_t *err)
 {
-	mbrain_t *mb = MB(tx);
-	mcoll_t *c = &mb->coll[K_FIBER];
+	mcoll_t *c = &MB(tx)->coll[K_FIBER];
 	size_t nt = terms->n;
-	nm_strv_t *toks = nm_xcalloc(c->n + 1, sizeof *toks);
-	double *df = nm_xcalloc(nt + 1, sizeof *df), total = 0, ndocs = 0;
+	/* each term is a phrase of its tokens, as in an FTS5 query */
+	nm_strv_t *phrases = nm_xcalloc(nt + 1, sizeof *phrases);
+	for (size_t t = 0; t < nt; t++)
+		nm__fts_tokens(terms->v[t], strlen(terms->v[t]), &phrases[t]);
+	/* hits[i * nt + t]: instances of phrase t in fiber i */
+	double *hits = nm_xcalloc(c->n * nt + 1, sizeof *hits), *len = nm_xcalloc(c->n + 1, sizeof *len);
+	double *df = nm_xcalloc(nt + 1, sizeof *df), total = 0, nrows = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		if (!c->slots[i])
+		if (!c->slots[i] || !c->slots[i]->ftext)
 			continue;
-		fiber_tokens(mb, c->slots[i], &toks[i]);
-		if (!toks[i].n)
-			continue;
-		ndocs++;
-		total += (double)toks[i].n;
-		for (size_t t = 0; t < nt; t++)
-			df[t] += nm_strv_has(&toks[i], terms->v[t]);
+		nm_strv_t toks = {0};
+		nm__fts_tokens(c->slots[i]->ftext, strlen(c->slots[i]->ftext), &toks);
+		nrows++; /* every row counts, a text without tokens too */
+		total += (double)toks.n;
+		len[i] = (double)toks.n;
+		for (size_t t = 0; t < nt; t++) {
+			hits[i * nt + t] = (double)nm__fts_phrase_count(&toks, &phrases[t]);
+			df[t] += hits[i * nt + t] > 0;
+		}
+		nm_strv_clear(&toks);
 	}
+	double *idf = nm_xcalloc(nt + 1, sizeof *idf);
+	for (size_t t = 0; t < nt; t++)
+		idf[t] = nm__bm25_idf(nrows, df[t]);
 	ranked_t *r = nm_xmalloc(sizeof *r * (c->n + 1));
 	size_t n = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		double s = 0;
-		for (size_t t = 0; t < nt && toks[i].n; t++) {
-			double tf = 0;
-			for (size_t w = 0; w < toks[i].n; w++)
-				tf += strcmp(toks[i].v[w], terms->v[t]) == 0;
-			if (tf > 0)
-				s += nm__bm25_term(tf, (double)toks[i].n, total / ndocs, ndocs, df[t]);
+		bool match = false;
+		for (size_t t = 0; t < nt; t++) {
+			double tf = hits[i * nt + t];
+			match |= tf > 0;
+			s += tf > 0 ? nm__bm25_tf(idf[t], tf, len[i], total / nrows) : 0.0;
 		}
-		if (s > 0)
+		if (match)
 			r[n++] = (ranked_t){c->slots[i], 0, s};
-		nm_strv_clear(&toks[i]);
 	}
 	qsort(r, n, sizeof *r, by_score);
 	int rc = 0;
 	for (size_t i = 0; i < n && (int64_t)i < k && !rc; i++)
 		rc = cb(arg, &r[i].o->fib, r[i].score);
-	free(r);
-	free(toks);
+	for (size_t t = 0; t < nt; t++)
+		nm_strv_clear(&phrases[t]);
+	free(phrases);
+	free(hits);
+	free(len);
 	free(df);
+	free(idf);
+	free(r);
 	return rc;
 }
-

@@ -279,6 +279,12 @@ int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_
 	return tx->be->fiber_search(tx, terms, k, cb, arg, err);
 }
 
+int nm_tx_fiber_text(nm_tx_t *tx, const char *fiber_id, char **text, nm_err_t *err)
+{
+	*text = NULL;
+	return tx->be->fiber_text(tx, fiber_id, text, err);
+}
+
 int nm_tx_decay_scan(nm_tx_t *tx, nm_decay_kind_t kind, int64_t after, int64_t limit, nm_decay_cb cb, void *arg,
                      nm_err_t *err)
 {

@@ -89,6 +89,7 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_FFTS_INSERT] = "INSERT INTO fiber_fts (rowid, text) VALUES (?1, ?2)",
 	[SQ_FFTS_DELETE] = "DELETE FROM fiber_fts WHERE rowid = ?1",
 	[SQ_ANCHOR_TEXT] = "SELECT content FROM neurons WHERE id = ?1",
+	[SQ_FFTS_TEXT] = "SELECT text FROM fiber_fts WHERE rowid = (SELECT seq FROM fibers WHERE id = ?1)",
 	[SQ_SYN_INSERT] = "INSERT INTO synapses (id, source, target, type, weight, direction, metadata,"
 	                  " reinforced_count, last_activated, created_at)"
 	                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -957,6 +958,7 @@ int nm__sq_fiber_scan(nm_tx_t *, const nm_fiber_filter_t *, nm_fiber_cb, void *,
 int nm__sq_time_spans(nm_tx_t *, int64_t, int64_t, bool, int64_t, nm_neuron_cb, void *, nm_err_t *);
 int nm__sq_fiber_nearest(nm_tx_t *, int64_t, int64_t, int64_t, nm_fiber_cb, void *, nm_err_t *);
 int nm__sq_fiber_search(nm_tx_t *, const nm_strv_t *, int64_t, nm_fiber_score_cb, void *, nm_err_t *);
+int nm__sq_fiber_search_text(nm_tx_t *, const char *, char **, nm_err_t *);
 
 const nm_backend_t nm__backend_sqlite = {
 	.name = "sqlite",
@@ -1011,6 +1013,7 @@ const nm_backend_t nm__backend_sqlite = {
 	.time_spans = nm__sq_time_spans,
 	.fiber_nearest = nm__sq_fiber_nearest,
 	.fiber_search = nm__sq_fiber_search,
+	.fiber_text = nm__sq_fiber_search_text,
 	.decay_scan = nm__sq_decay_scan,
 	.decay_set = nm__sq_decay_set,
 	.orphan_scan = nm__sq_orphan_scan,

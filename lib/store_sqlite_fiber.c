@@ -481,6 +481,21 @@ int nm__sq_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber
 	return rc;
 }
 
+int nm__sq_fiber_search_text(nm_tx_t *tx, const char *fiber_id, char **text, nm_err_t *err)
+{
+	sconn_t *c = SC(tx);
+	sqlite3_stmt *s = nm__sq(c, SQ_FFTS_TEXT, err);
+	if (!s)
+		return -NM_ST_INTERNAL;
+	sqlite3_bind_text(s, 1, fiber_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*text = nm_xstrndup((const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : nm__sq_fail(c, rc, err);
+}
+
 typedef struct cursor_arg {
 	nm_fiber_seq_cb cb;
 	void *arg;

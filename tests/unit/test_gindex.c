@@ -96,6 +96,9 @@ static void nid(char *buf, unsigned i)
 }
 
 static const char *const words[] = {"Alice", "alice", "Bob", "deploy", "Đà Nẵng", "đà nẵng", "cache", "API"};
+/* fiber summaries (a fiber's search text when set, else its anchor's content) */
+static const char *const summaries[] = {"Alice deployed the cache", "Bob and Alice met in Đà Nẵng",
+                                        "cache cache API deploy", "nẵng đà Bob"};
 
 static int ap_random(nm_tx_t *tx, void *arg, nm_err_t *err)
 {
@@ -132,6 +135,7 @@ static int ap_random(nm_tx_t *tx, void *arg, nm_err_t *err)
 			nid(c, rnd());
 			char *ids[3] = {a, b, c};
 			nm_fiber_t f = {.id = id, .neuron_ids = {ids, 1 + rnd() % 3}, .anchor_neuron_id = a,
+			                .summary = rnd() % 3 ? NULL : (char *)summaries[rnd() % 4],
 			                .time_start = rnd() % 4 ? T0 + (int64_t)(rnd() % 50) * MIN : NM_TIME_NONE,
 			                .salience = 0.5, .metadata = (char *)"{}",
 			                .created_at = T0 + (int64_t)(rnd() % 50) * MIN}; /* archive runs pick by age */
@@ -828,6 +832,36 @@ static void same_fibers(const nm_fiberlist_t *a, const nm_fiberlist_t *b, const 
 	}
 }
 
+/* Full-text search (fiber texts: summaries, anchors' contents): the same
+ * fibers in the same order with the same scores, for single-token terms,
+ * phrases (in order and reversed), missing terms and repeated terms. */
+static void compare_search(nm_graph_t *x, nm_graph_t *y)
+{
+	static const char *const queries[][4] = {
+		{"alice"}, {"deploy", "cache"}, {"đà nẵng", "bob"}, {"nẵng đà"}, {"api", "alice", "zzz"},
+		{"cache", "cache"}, {"zzz"}, {"bob", "deploy", "đà nẵng", "api"}, {"Alice deployed"},
+	};
+	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
+		for (int64_t k = 2; k <= 50; k += 48) {
+			nm_strv_t terms = {0};
+			for (size_t i = 0; i < 4 && queries[q][i]; i++)
+				nm_strv_add(&terms, queries[q][i]);
+			nm_scored_t *a, *b;
+			size_t na, nb;
+			cr_assert_eq(nm_graph_fiber_search(x, &terms, k, &a, &na, NULL), 0);
+			cr_assert_eq(nm_graph_fiber_search(y, &terms, k, &b, &nb, NULL), 0);
+			cr_assert_eq(na, nb, "[%s] after %s: search %zu k=%lld: %zu fibers from the index, %zu from storage",
+			             BACKEND, STEP, q, (long long)k, na, nb);
+			for (size_t i = 0; i < na; i++) {
+				cr_assert_str_eq(a[i].fiber->id, b[i].fiber->id, "[%s] after %s: search %zu k=%lld [%zu]", BACKEND,
+				                 STEP, q, (long long)k, i);
+				cr_assert_float_eq(a[i].score, b[i].score, 1e-12 * (1 + b[i].score),
+				                   "[%s] after %s: search %zu [%zu] score", BACKEND, STEP, q, i);
+			}
+			nm_strv_clear(&terms);
+		}
+}
+
 /* (The storage graph caches a neuron's edge list with the cap it had when
  * first asked, so each cap gets graphs of its own.) */
 static void compare_neuron(nm_graph_t *x, nm_graph_t *y, const char *id, int cap)
@@ -925,6 +959,7 @@ static void compare_all(void)
 			cr_assert_eq(nm_graph_fibers_nearest(y, t0, 5 * MIN, 5, &f2, NULL), 0);
 			same_fibers(&f1, &f2, "nearest fibers");
 		}
+	compare_search(x, y);
 	nm_graph_close(x);
 	nm_graph_close(y);
 	nm_brain_read_end(tx);

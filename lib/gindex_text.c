@@ -1,0 +1,428 @@
+/*
+ * gindex_text.c — inverted lists and BM25 top-k for the graph index
+ * (gindex_text.h).
+ *
+ * Layout: a map token → posting list of (document, frequency), documents
+ * ascending; per document its text (kept to count multi-token phrases and
+ * to unindex it when it changes) and its token count; the totals FTS5's
+ * bm25() uses: searchable documents (nrow) and their tokens (ntok).
+ *
+ * Scoring is FTS5's: per phrase idf = ln((nrow - df + 0.5) / (df + 0.5)),
+ * floored at 1e-6, and a document's score the sum over the query's phrases,
+ * in query order, of idf * f * (k1 + 1) / (f + k1 * (1 - b + b * D / avgdl))
+ * (nm__bm25_idf, nm__bm25_tf). Every document matching a phrase is a match.
+ *
+ * Top-k (term at a time, with the MaxScore bound): a phrase adds at most
+ * idf * (k1 + 1) to any score. Phrases are read highest bound first, each
+ * posting adding a candidate. Once the bounds of the phrases still unread
+ * sum to less than the k-th best partial score so far, no document outside
+ * the candidates can reach the top k: the remaining phrases — the common
+ * terms, with the long lists — are only looked up (binary search) for the
+ * candidates. The final scores are summed in query order, so they are the
+ * exhaustive scores, bit for bit.
+ */
+#include "gindex_text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "mem.h"
+
+typedef struct post {
+	uint32_t doc, freq;
+} post_t;
+
+typedef struct plist {
+	char *token;              /* the map's key */
+	post_t *v;
+	uint32_t n, cap;
+} plist_t;
+
+/* ---- building ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The position of doc in pl (or where it would go). */
+static uint32_t post_find(const post_t *v, uint32_t n, uint32_t doc)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v[mid].doc < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void post_add(nm_gxt_t *t, const char *token, uint32_t doc, uint32_t freq)
+{
+	plist_t *pl = nm_hmap_get(&t->terms, token, strlen(token));
+	if (!pl) {
+		pl = nm_xcalloc(1, sizeof *pl);
+		pl->token = nm_xstrdup(token);
+		nm_hmap_put(&t->terms, pl->token, strlen(pl->token), pl);
+		t->bytes += sizeof *pl + strlen(token) + 48;
+	}
+	if (pl->n == pl->cap) {
+		pl->cap = pl->cap ? pl->cap * 2 : 2;
+		pl->v = nm_xrealloc(pl->v, sizeof *pl->v * pl->cap);
+	}
+	uint32_t at = pl->n && pl->v[pl->n - 1].doc > doc ? post_find(pl->v, pl->n, doc) : pl->n;
+	memmove(&pl->v[at + 1], &pl->v[at], sizeof *pl->v * (pl->n - at));
+	pl->v[at] = (post_t){doc, freq};
+	pl->n++;
+	t->bytes += sizeof(post_t);
+}
+
+static void post_remove(nm_gxt_t *t, const char *token, uint32_t doc)
+{
+	plist_t *pl = nm_hmap_get(&t->terms, token, strlen(token));
+	if (!pl)
+		return;
+	uint32_t at = post_find(pl->v, pl->n, doc);
+	if (at == pl->n || pl->v[at].doc != doc)
+		return;
+	memmove(&pl->v[at], &pl->v[at + 1], sizeof *pl->v * (pl->n - at - 1));
+	pl->n--;
+	t->bytes -= sizeof(post_t);
+	if (!pl->n) {
+		nm_hmap_del(&t->terms, pl->token, strlen(pl->token));
+		t->bytes -= sizeof *pl + strlen(pl->token) + 48;
+		free(pl->token);
+		free(pl->v);
+		free(pl);
+	}
+}
+
+/* Add (or remove) doc to the list of each distinct token of text; returns
+ * the number of tokens. */
+static uint32_t index_text(nm_gxt_t *t, uint32_t doc, const char *text, bool add)
+{
+	nm_strv_t toks = {0};
+	nm__fts_tokens(text, strlen(text), &toks);
+	uint32_t n = (uint32_t)toks.n;
+	qsort(toks.v, toks.n, sizeof *toks.v, cmp_str);
+	for (size_t i = 0; i < toks.n;) {
+		size_t j = i + 1;
+		while (j < toks.n && strcmp(toks.v[j], toks.v[i]) == 0)
+			j++;
+		if (add)
+			post_add(t, toks.v[i], doc, (uint32_t)(j - i));
+		else
+			post_remove(t, toks.v[i], doc);
+		i = j;
+	}
+	nm_strv_clear(&toks);
+	return n;
+}
+
+void nm__gxt_set(nm_gxt_t *t, uint32_t doc, const char *text)
+{
+	if (doc >= t->ndocs) {
+		uint32_t cap = t->ndocs ? t->ndocs : 1024;
+		while (cap <= doc)
+			cap *= 2;
+		t->docs = nm_xrealloc(t->docs, sizeof *t->docs * cap);
+		memset(&t->docs[t->ndocs], 0, sizeof *t->docs * (cap - t->ndocs));
+		t->bytes += sizeof *t->docs * (cap - t->ndocs);
+		t->ndocs = cap;
+	}
+	nm_gxt_doc_t *d = &t->docs[doc];
+	if (d->text ? text && strcmp(d->text, text) == 0 : !text)
+		return;
+	if (d->text) {
+		index_text(t, doc, d->text, false);
+		t->nrow--;
+		t->ntok -= d->ntok;
+		t->bytes -= strlen(d->text) + 1;
+		free(d->text);
+		*d = (nm_gxt_doc_t){0};
+	}
+	if (text) {
+		d->text = nm_xstrdup(text);
+		d->ntok = index_text(t, doc, text, true);
+		t->nrow++;
+		t->ntok += d->ntok;
+		t->bytes += strlen(text) + 1;
+	}
+}
+
+static void free_plist(void *arg, const char *key, size_t klen, void *val)
+{
+	plist_t *pl = val;
+	free(pl->token);
+	free(pl->v);
+	free(pl);
+}
+
+void nm__gxt_free(nm_gxt_t *t)
+{
+	nm_hmap_each(&t->terms, free_plist, NULL);
+	nm_hmap_free(&t->terms);
+	for (uint32_t i = 0; i < t->ndocs; i++)
+		free(t->docs[i].text);
+	free(t->docs);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- search ---- */
+
+typedef struct phrase {
+	const post_t *v;          /* (document, instances) ascending */
+	uint32_t n;               /* = df */
+	post_t *own;              /* v when built here (multi-token phrases) */
+	double idf, bound;
+} phrase_t;
+
+/* The documents containing a multi-token phrase: the candidates of its
+ * rarest token, each checked against the document's tokens. */
+static void phrase_postings(const nm_gxt_t *t, const nm_strv_t *toks, phrase_t *p)
+{
+	const plist_t *rare = NULL;
+	for (size_t i = 0; i < toks->n; i++) {
+		const plist_t *pl = nm_hmap_get(&t->terms, toks->v[i], strlen(toks->v[i]));
+		if (!pl)
+			return; /* a token no document has */
+		if (!rare || pl->n < rare->n)
+			rare = pl;
+	}
+	p->own = nm_xmalloc(sizeof *p->own * (rare->n + 1));
+	for (uint32_t i = 0; i < rare->n; i++) {
+		const char *text = t->docs[rare->v[i].doc].text;
+		nm_strv_t doc = {0};
+		nm__fts_tokens(text, strlen(text), &doc);
+		size_t hits = nm__fts_phrase_count(&doc, toks);
+		nm_strv_clear(&doc);
+		if (hits)
+			p->own[p->n++] = (post_t){rare->v[i].doc, (uint32_t)hits};
+	}
+	p->v = p->own;
+}
+
+static void phrase_open(const nm_gxt_t *t, const char *term, phrase_t *p)
+{
+	nm_strv_t toks = {0};
+	nm__fts_tokens(term, strlen(term), &toks);
+	*p = (phrase_t){0};
+	if (toks.n == 1) {
+		const plist_t *pl = nm_hmap_get(&t->terms, toks.v[0], strlen(toks.v[0]));
+		if (pl) {
+			p->v = pl->v;
+			p->n = pl->n;
+		}
+	} else if (toks.n > 1) {
+		phrase_postings(t, &toks, p);
+	}
+	nm_strv_clear(&toks);
+	p->idf = nm__bm25_idf(t->nrow, p->n);
+	p->bound = p->n ? p->idf * (NM_BM25_K1 + 1.0) : 0.0; /* nm__bm25_tf(...) < idf * (k1 + 1) */
+}
+
+/* Candidates: documents with their per-phrase contributions. */
+typedef struct cands {
+	uint32_t *doc;
+	double *contrib;          /* [cand * nphrases + phrase] */
+	double *partial;          /* sum over the phrases read so far */
+	size_t n, cap, nphr;
+	uint32_t *slot;           /* open addressing: doc + 1 → cand + 1 */
+	size_t mask;
+} cands_t;
+
+static size_t cand_find(const cands_t *c, uint32_t doc, bool *found)
+{
+	size_t h = (doc * 0x9E3779B1u) & c->mask;
+	while (c->slot[h * 2]) {
+		if (c->slot[h * 2] == doc + 1) {
+			*found = true;
+			return h;
+		}
+		h = (h + 1) & c->mask;
+	}
+	*found = false;
+	return h;
+}
+
+static void cand_grow(cands_t *c)
+{
+	size_t ocap = c->mask + 1;
+	uint32_t *old = c->slot;
+	c->mask = ocap * 2 - 1;
+	c->slot = nm_xcalloc(ocap * 2 * 2, sizeof *c->slot);
+	for (size_t i = 0; old && i < ocap; i++)
+		if (old[i * 2]) {
+			bool f;
+			size_t h = cand_find(c, old[i * 2] - 1, &f);
+			c->slot[h * 2] = old[i * 2];
+			c->slot[h * 2 + 1] = old[i * 2 + 1];
+		}
+	free(old);
+}
+
+/* The candidate of doc; a new one (if add) or SIZE_MAX. */
+static size_t cand_get(cands_t *c, uint32_t doc, bool add)
+{
+	bool found;
+	size_t h = cand_find(c, doc, &found);
+	if (found)
+		return c->slot[h * 2 + 1] - 1;
+	if (!add)
+		return SIZE_MAX;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->doc = nm_xrealloc(c->doc, sizeof *c->doc * c->cap);
+		c->partial = nm_xrealloc(c->partial, sizeof *c->partial * c->cap);
+		c->contrib = nm_xrealloc(c->contrib, sizeof *c->contrib * c->cap * c->nphr);
+	}
+	size_t k = c->n++;
+	c->doc[k] = doc;
+	c->partial[k] = 0.0;
+	memset(&c->contrib[k * c->nphr], 0, sizeof *c->contrib * c->nphr);
+	c->slot[h * 2] = doc + 1;
+	c->slot[h * 2 + 1] = (uint32_t)k + 1;
+	if (c->n * 2 > c->mask + 1)
+		cand_grow(c);
+	return k;
+}
+
+/* The k-th largest of v[0..n) (v is reordered); k in 1..n. Three-way
+ * partitions: scores repeat a lot (same length, same frequency). */
+static double kth_largest(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n, want = k - 1;
+	for (;;) {
+		double pivot = v[lo + (hi - lo) / 2], x;
+		size_t lt = lo, i = lo, gt = hi; /* [lo,lt) > pivot, [lt,gt) = pivot, [gt,hi) < pivot */
+		while (i < gt) {
+			if (v[i] > pivot) {
+				x = v[lt], v[lt++] = v[i], v[i++] = x;
+			} else if (v[i] < pivot) {
+				x = v[--gt], v[gt] = v[i], v[i] = x;
+			} else {
+				i++;
+			}
+		}
+		if (want < lt)
+			hi = lt;
+		else if (want >= gt)
+			lo = gt;
+		else
+			return pivot;
+	}
+}
+
+typedef struct order {
+	size_t i;
+	double bound;
+} order_t;
+
+static int by_bound(const void *a, const void *b)
+{
+	const order_t *x = a, *y = b;
+	if (x->bound != y->bound)
+		return x->bound > y->bound ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int by_hit(const void *a, const void *b)
+{
+	const nm_gxt_hit_t *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->doc > y->doc ? -1 : x->doc < y->doc;
+}
+
+void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt_hit_t **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	size_t np = terms->n;
+	if (!np || k <= 0 || t->nrow <= 0)
+		return;
+	phrase_t *ph = nm_xcalloc(np, sizeof *ph);
+	order_t *ord = nm_xmalloc(sizeof *ord * np);
+	double rest = 0.0;
+	for (size_t i = 0; i < np; i++) {
+		phrase_open(t, terms->v[i], &ph[i]);
+		ord[i] = (order_t){i, ph[i].bound};
+		rest += ph[i].bound;
+	}
+	qsort(ord, np, sizeof *ord, by_bound);
+	double avgdl = t->ntok / t->nrow;
+	cands_t c = {.nphr = np};
+	cand_grow(&c);
+	bool adding = true;
+	double *scratch = NULL;
+	for (size_t o = 0; o < np; o++) {
+		const phrase_t *p = &ph[ord[o].i];
+		size_t pi = ord[o].i;
+		rest -= p->bound;
+		if (adding) {
+			for (uint32_t j = 0; j < p->n; j++) {
+				size_t ci = cand_get(&c, p->v[j].doc, true);
+				double s = nm__bm25_tf(p->idf, p->v[j].freq, t->docs[p->v[j].doc].ntok, avgdl);
+				c.contrib[ci * np + pi] = s;
+				c.partial[ci] += s;
+			}
+		} else {
+			for (size_t ci = 0; ci < c.n && p->n; ci++) {
+				uint32_t at = post_find(p->v, p->n, c.doc[ci]);
+				if (at == p->n || p->v[at].doc != c.doc[ci])
+					continue;
+				double s = nm__bm25_tf(p->idf, p->v[at].freq, t->docs[c.doc[ci]].ntok, avgdl);
+				c.contrib[ci * np + pi] = s;
+				c.partial[ci] += s;
+			}
+		}
+		if (adding && c.n >= (size_t)k && o + 1 < np) {
+			scratch = nm_xrealloc(scratch, sizeof *scratch * c.n);
+			memcpy(scratch, c.partial, sizeof *scratch * c.n);
+			double kth = kth_largest(scratch, c.n, (size_t)k);
+			/* rest bounds any document not yet seen (margin: rounding) */
+			if (rest * (1.0 + 1e-9) < kth)
+				adding = false;
+		}
+	}
+	/* final scores in query order; only those reaching the k-th are sorted */
+	nm_gxt_hit_t *hits = nm_xmalloc(sizeof *hits * (c.n + 1));
+	for (size_t ci = 0; ci < c.n; ci++) {
+		double s = 0.0;
+		for (size_t i = 0; i < np; i++)
+			s += c.contrib[ci * np + i];
+		hits[ci] = (nm_gxt_hit_t){c.doc[ci], s};
+	}
+	size_t n = c.n;
+	if (n > (size_t)k) {
+		scratch = nm_xrealloc(scratch, sizeof *scratch * n);
+		for (size_t i = 0; i < n; i++)
+			scratch[i] = hits[i].score;
+		double kth = kth_largest(scratch, n, (size_t)k);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (hits[i].score >= kth)
+				hits[m++] = hits[i];
+		n = m;
+	}
+	qsort(hits, n, sizeof *hits, by_hit);
+	*nout = n < (size_t)k ? n : (size_t)k;
+	*out = hits;
+	if (!*nout) {
+		free(hits);
+		*out = NULL;
+	}
+	for (size_t i = 0; i < np; i++)
+		free(ph[i].own);
+	free(ph);
+	free(ord);
+	free(scratch);
+	free(c.doc);
+	free(c.contrib);
+	free(c.partial);
+	free(c.slot);
+}
