@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,12 @@ int main(int argc, char **argv)
 		return code;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* glibc gives each thread that allocates an arena of its own (up to 8
+	 * per core), and freed memory stays in the arena that freed it: with
+	 * request, long-job and writer threads that kept ~90 MiB of freed heap
+	 * resident after a 45k-memory fill. One arena per core instead. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	mallopt(M_ARENA_MAX, cores > 2 ? (int)cores : 2);
 	json_object_seed(0);
 	srv_log_init(ctx.cfg.access_log);
 	char msg[512];
