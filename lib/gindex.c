@@ -56,6 +56,7 @@ typedef struct gneuron {
 typedef struct gsynapse {
 	char *id;
 	uint32_t src, dst;            /* neuron slots */
+	const char *src_id, *dst_id;  /* their ids (borrowed): an edge list reads no neuron */
 	double weight;
 	nm_synapse_type_t type;
 	bool live;
@@ -342,6 +343,8 @@ static void synapse_put(nm_gindex_t *gx, const nm_synapse_t *src)
 	gsynapse_t *y = &gx->synapses[s - 1];
 	y->src = a - 1;
 	y->dst = b - 1;
+	y->src_id = gx->neurons[a - 1].g.id;
+	y->dst_id = gx->neurons[b - 1].g.id;
 	y->weight = src->weight;
 	y->type = src->type;
 	y->live = true;
@@ -782,8 +785,7 @@ int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm
 				continue; /* a self-loop is listed once, as out */
 			if (y->weight < min_weight)
 				continue;
-			uint32_t other = d == 0 ? y->dst : y->src;
-			(*v)[(*n)++] = (nm_edge_t){gx->neurons[other].g.id, y->id, y->weight, y->type, d == 0};
+			(*v)[(*n)++] = (nm_edge_t){d == 0 ? y->dst_id : y->src_id, y->id, y->weight, y->type, d == 0};
 		}
 	}
 	return 0;
