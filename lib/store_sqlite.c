@@ -261,14 +261,22 @@ int64_t nm__sq_neuron_seq(sconn_t *c, const char *id, nm_err_t *err)
 
 /* ---- connections ---- */
 
+/* WAL pages before the committing writer checkpoints (SQLite's default is
+ * 1000). Hot pages — index roots and leaves, the meta counters — change
+ * in most commits; a longer WAL writes each back once per checkpoint
+ * instead of once per 1000 pages: single encodes with 16 clients +19%.
+ * The WAL of a busy brain grows to ~32 MiB (4 KiB pages). */
+#define NM_SQ_WAL_PAGES 8000
+
 static int set_pragmas(sqlite3 *db, const nm_store_opts_t *o)
 {
 	char sql[512];
 	snprintf(sql, sizeof sql,
 	         "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = OFF;"
-	         "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d; PRAGMA mmap_size = %lld;",
+	         "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d; PRAGMA mmap_size = %lld;"
+	         "PRAGMA wal_autocheckpoint = %d;",
 	         o->synchronous_full ? "FULL" : "NORMAL", o->cache_kib > 0 ? o->cache_kib : 8192,
-	         (long long)(o->mmap_bytes > 0 ? o->mmap_bytes : 0));
+	         (long long)(o->mmap_bytes > 0 ? o->mmap_bytes : 0), NM_SQ_WAL_PAGES);
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
@@ -695,12 +703,12 @@ static void sq_read_end(nm_tx_t *tx)
 }
 
 /* The WAL only shrinks when a checkpoint truncates it, and is only
- * checkpointed at 1000 pages (~4 MiB per brain): on a nearly full disk
+ * checkpointed at NM_SQ_WAL_PAGES (~32 MiB per brain): on a nearly full disk
  * (or after a write failed with SQLITE_FULL) that space would be lost to
  * WAL growth, and space freed later would go straight back into it. So
  * while free space is low, every write starts from a checkpointed,
  * truncated WAL. statvfs costs a system call per write transaction. */
-#define NM_SQ_LOW_SPACE (16u << 20)
+#define NM_SQ_LOW_SPACE (64u << 20) /* twice a full WAL */
 
 static void reclaim_wal(const sbrain_t *sb, sconn_t *c)
 {
