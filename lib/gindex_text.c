@@ -3,9 +3,10 @@
  * (gindex_text.h).
  *
  * Layout: a map token → posting list of (document, frequency), documents
- * ascending; per document its text (kept to count multi-token phrases and
- * to unindex it when it changes) and its token count; the totals FTS5's
- * bm25() uses: searchable documents (nrow) and their tokens (ntok).
+ * ascending; each list has a term number; per document its tokens as term
+ * numbers (to match multi-token phrases and to unindex the document when
+ * its text changes); the totals FTS5's bm25() uses: searchable documents
+ * (nrow) and their tokens (ntok).
  *
  * Scoring is FTS5's: per phrase idf = ln((nrow - df + 0.5) / (df + 0.5)),
  * floored at 1e-6, and a document's score the sum over the query's phrases,
@@ -13,7 +14,8 @@
  * (nm__bm25_idf, nm__bm25_tf). Every document matching a phrase is a match.
  *
  * Top-k (term at a time, with the MaxScore bound): a phrase adds at most
- * idf * (k1 + 1) to any score. Phrases are read highest bound first, each
+ * its score term at the highest frequency and the shortest document its
+ * list has seen. Phrases are read highest bound first, each
  * posting adding a candidate. Once the bounds of the phrases still unread
  * sum to less than the k-th best partial score so far, no document outside
  * the candidates can reach the top k: the remaining phrases — the common
@@ -31,23 +33,30 @@
 #include "mem.h"
 
 typedef struct post {
-	uint32_t doc, freq;
+	uint32_t doc, freq, len;  /* len: the document's tokens (no look-up while scoring) */
 } post_t;
 
-typedef struct plist {
+struct nm_gxt_plist {
 	char *token;              /* the map's key */
+	uint32_t num;             /* its term number */
 	post_t *v;
 	uint32_t n, cap;
-} plist_t;
+	/* the highest frequency and the shortest document the list has held:
+	 * with them a bound on the term's score tighter than idf * (k1 + 1)
+	 * (still a bound once those postings are gone) */
+	uint32_t max_freq, min_len;
+};
+typedef nm_gxt_plist_t plist_t;
 
 /* ---- building ---- */
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_u32(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
 }
 
-/* The position of doc in pl (or where it would go). */
+/* The position of doc in v (or where it would go). */
 static uint32_t post_find(const post_t *v, uint32_t n, uint32_t doc)
 {
 	uint32_t lo = 0, hi = n;
@@ -61,66 +70,117 @@ static uint32_t post_find(const post_t *v, uint32_t n, uint32_t doc)
 	return lo;
 }
 
-static void post_add(nm_gxt_t *t, const char *token, uint32_t doc, uint32_t freq)
+static plist_t *term_get(const nm_gxt_t *t, const char *token)
 {
-	plist_t *pl = nm_hmap_get(&t->terms, token, strlen(token));
-	if (!pl) {
-		pl = nm_xcalloc(1, sizeof *pl);
-		pl->token = nm_xstrdup(token);
-		nm_hmap_put(&t->terms, pl->token, strlen(pl->token), pl);
-		t->bytes += sizeof *pl + strlen(token) + 48;
+	return nm_hmap_get(&t->terms, token, strlen(token));
+}
+
+static plist_t *term_make(nm_gxt_t *t, const char *token)
+{
+	plist_t *pl = term_get(t, token);
+	if (pl)
+		return pl;
+	pl = nm_xcalloc(1, sizeof *pl);
+	pl->token = nm_xstrdup(token);
+	if (t->nfree) {
+		pl->num = t->free_nums[--t->nfree];
+	} else {
+		if (t->nlists == t->caplists) {
+			t->caplists = t->caplists ? t->caplists * 2 : 1024;
+			t->lists = nm_xrealloc(t->lists, sizeof *t->lists * t->caplists);
+		}
+		pl->num = t->nlists++;
 	}
+	t->lists[pl->num] = pl;
+	nm_hmap_put(&t->terms, pl->token, strlen(pl->token), pl);
+	t->bytes += sizeof *pl + strlen(token) + 56;
+	return pl;
+}
+
+static void term_drop(nm_gxt_t *t, plist_t *pl)
+{
+	nm_hmap_del(&t->terms, pl->token, strlen(pl->token));
+	t->lists[pl->num] = NULL;
+	if (t->nfree == t->capfree) {
+		t->capfree = t->capfree ? t->capfree * 2 : 64;
+		t->free_nums = nm_xrealloc(t->free_nums, sizeof *t->free_nums * t->capfree);
+	}
+	t->free_nums[t->nfree++] = pl->num;
+	t->bytes -= sizeof *pl + strlen(pl->token) + 56;
+	free(pl->token);
+	free(pl->v);
+	free(pl);
+}
+
+static void post_add(nm_gxt_t *t, plist_t *pl, uint32_t doc, uint32_t freq, uint32_t len)
+{
+	if (!pl->n && !pl->cap)
+		pl->min_len = len;
+	if (freq > pl->max_freq)
+		pl->max_freq = freq;
+	if (len < pl->min_len)
+		pl->min_len = len;
 	if (pl->n == pl->cap) {
 		pl->cap = pl->cap ? pl->cap * 2 : 2;
 		pl->v = nm_xrealloc(pl->v, sizeof *pl->v * pl->cap);
 	}
 	uint32_t at = pl->n && pl->v[pl->n - 1].doc > doc ? post_find(pl->v, pl->n, doc) : pl->n;
 	memmove(&pl->v[at + 1], &pl->v[at], sizeof *pl->v * (pl->n - at));
-	pl->v[at] = (post_t){doc, freq};
+	pl->v[at] = (post_t){doc, freq, len};
 	pl->n++;
 	t->bytes += sizeof(post_t);
 }
 
-static void post_remove(nm_gxt_t *t, const char *token, uint32_t doc)
+static void post_remove(nm_gxt_t *t, plist_t *pl, uint32_t doc)
 {
-	plist_t *pl = nm_hmap_get(&t->terms, token, strlen(token));
-	if (!pl)
-		return;
 	uint32_t at = post_find(pl->v, pl->n, doc);
 	if (at == pl->n || pl->v[at].doc != doc)
 		return;
 	memmove(&pl->v[at], &pl->v[at + 1], sizeof *pl->v * (pl->n - at - 1));
 	pl->n--;
 	t->bytes -= sizeof(post_t);
-	if (!pl->n) {
-		nm_hmap_del(&t->terms, pl->token, strlen(pl->token));
-		t->bytes -= sizeof *pl + strlen(pl->token) + 48;
-		free(pl->token);
-		free(pl->v);
-		free(pl);
-	}
+	if (!pl->n)
+		term_drop(t, pl);
 }
 
-/* Add (or remove) doc to the list of each distinct token of text; returns
- * the number of tokens. */
-static uint32_t index_text(nm_gxt_t *t, uint32_t doc, const char *text, bool add)
+/* Each distinct term of a token sequence once, with its count. */
+static void each_term(const uint32_t *tok, uint32_t n, void (*fn)(nm_gxt_t *, uint32_t, uint32_t, uint32_t),
+                      nm_gxt_t *t, uint32_t doc)
 {
-	nm_strv_t toks = {0};
-	nm__fts_tokens(text, strlen(text), &toks);
-	uint32_t n = (uint32_t)toks.n;
-	qsort(toks.v, toks.n, sizeof *toks.v, cmp_str);
-	for (size_t i = 0; i < toks.n;) {
-		size_t j = i + 1;
-		while (j < toks.n && strcmp(toks.v[j], toks.v[i]) == 0)
+	uint32_t *sorted = nm_xmalloc(sizeof *sorted * (n + 1));
+	memcpy(sorted, tok, sizeof *sorted * n);
+	qsort(sorted, n, sizeof *sorted, cmp_u32);
+	for (uint32_t i = 0; i < n;) {
+		uint32_t j = i + 1;
+		while (j < n && sorted[j] == sorted[i])
 			j++;
-		if (add)
-			post_add(t, toks.v[i], doc, (uint32_t)(j - i));
-		else
-			post_remove(t, toks.v[i], doc);
+		fn(t, sorted[i], doc, j - i);
 		i = j;
 	}
-	nm_strv_clear(&toks);
-	return n;
+	free(sorted);
+}
+
+static void add_term(nm_gxt_t *t, uint32_t num, uint32_t doc, uint32_t freq)
+{
+	post_add(t, t->lists[num], doc, freq, t->docs[doc].ntok);
+}
+
+static void remove_term(nm_gxt_t *t, uint32_t num, uint32_t doc, uint32_t freq)
+{
+	post_remove(t, t->lists[num], doc);
+}
+
+/* Does the document hold exactly these tokens? */
+static bool same_tokens(const nm_gxt_t *t, const nm_gxt_doc_t *d, const nm_strv_t *toks)
+{
+	if (!d->has || d->ntok != toks->n)
+		return false;
+	for (uint32_t i = 0; i < d->ntok; i++) {
+		const plist_t *pl = term_get(t, toks->v[i]);
+		if (!pl || pl->num != d->tok[i])
+			return false;
+	}
+	return true;
 }
 
 void nm__gxt_set(nm_gxt_t *t, uint32_t doc, const char *text)
@@ -135,39 +195,48 @@ void nm__gxt_set(nm_gxt_t *t, uint32_t doc, const char *text)
 		t->ndocs = cap;
 	}
 	nm_gxt_doc_t *d = &t->docs[doc];
-	if (d->text ? text && strcmp(d->text, text) == 0 : !text)
+	nm_strv_t toks = {0};
+	if (text)
+		nm__fts_tokens(text, strlen(text), &toks);
+	if (text ? same_tokens(t, d, &toks) : !d->has) {
+		nm_strv_clear(&toks);
 		return;
-	if (d->text) {
-		index_text(t, doc, d->text, false);
+	}
+	if (d->has) {
+		each_term(d->tok, d->ntok, remove_term, t, doc);
 		t->nrow--;
 		t->ntok -= d->ntok;
-		t->bytes -= strlen(d->text) + 1;
-		free(d->text);
+		t->bytes -= sizeof *d->tok * d->ntok;
+		free(d->tok);
 		*d = (nm_gxt_doc_t){0};
 	}
 	if (text) {
-		d->text = nm_xstrdup(text);
-		d->ntok = index_text(t, doc, text, true);
+		d->has = true;
+		d->ntok = (uint32_t)toks.n;
+		d->tok = nm_xmalloc(sizeof *d->tok * (toks.n + 1));
+		for (size_t i = 0; i < toks.n; i++)
+			d->tok[i] = term_make(t, toks.v[i])->num;
+		each_term(d->tok, d->ntok, add_term, t, doc);
 		t->nrow++;
 		t->ntok += d->ntok;
-		t->bytes += strlen(text) + 1;
+		t->bytes += sizeof *d->tok * d->ntok;
 	}
-}
-
-static void free_plist(void *arg, const char *key, size_t klen, void *val)
-{
-	plist_t *pl = val;
-	free(pl->token);
-	free(pl->v);
-	free(pl);
+	nm_strv_clear(&toks);
 }
 
 void nm__gxt_free(nm_gxt_t *t)
 {
-	nm_hmap_each(&t->terms, free_plist, NULL);
+	for (uint32_t i = 0; i < t->nlists; i++)
+		if (t->lists[i]) {
+			free(t->lists[i]->token);
+			free(t->lists[i]->v);
+			free(t->lists[i]);
+		}
+	free(t->lists);
+	free(t->free_nums);
 	nm_hmap_free(&t->terms);
 	for (uint32_t i = 0; i < t->ndocs; i++)
-		free(t->docs[i].text);
+		free(t->docs[i].tok);
 	free(t->docs);
 	memset(t, 0, sizeof *t);
 }
@@ -175,54 +244,76 @@ void nm__gxt_free(nm_gxt_t *t)
 /* ---- search ---- */
 
 typedef struct phrase {
-	const post_t *v;          /* (document, instances) ascending */
+	const post_t *v;          /* (document, instances, length) ascending */
 	uint32_t n;               /* = df */
 	post_t *own;              /* v when built here (multi-token phrases) */
+	uint32_t max_freq, min_len; /* over v (or over more: still bounds) */
 	double idf, bound;
 } phrase_t;
 
+/* Instances of the term sequence num[0..n) in a document, overlapping
+ * ones included (nm__fts_phrase_count's rule). */
+static uint32_t instances(const nm_gxt_doc_t *d, const uint32_t *num, size_t n)
+{
+	uint32_t hits = 0;
+	for (uint32_t i = 0; i + n <= d->ntok; i++)
+		hits += memcmp(&d->tok[i], num, sizeof *num * n) == 0;
+	return hits;
+}
+
 /* The documents containing a multi-token phrase: the candidates of its
- * rarest token, each checked against the document's tokens. */
+ * rarest token, each checked against the document's term numbers. */
 static void phrase_postings(const nm_gxt_t *t, const nm_strv_t *toks, phrase_t *p)
 {
 	const plist_t *rare = NULL;
+	uint32_t *num = nm_xmalloc(sizeof *num * toks->n);
 	for (size_t i = 0; i < toks->n; i++) {
-		const plist_t *pl = nm_hmap_get(&t->terms, toks->v[i], strlen(toks->v[i]));
-		if (!pl)
-			return; /* a token no document has */
+		const plist_t *pl = term_get(t, toks->v[i]);
+		if (!pl) { /* a token no document has */
+			free(num);
+			return;
+		}
+		num[i] = pl->num;
 		if (!rare || pl->n < rare->n)
 			rare = pl;
 	}
 	p->own = nm_xmalloc(sizeof *p->own * (rare->n + 1));
+	p->min_len = UINT32_MAX;
 	for (uint32_t i = 0; i < rare->n; i++) {
-		const char *text = t->docs[rare->v[i].doc].text;
-		nm_strv_t doc = {0};
-		nm__fts_tokens(text, strlen(text), &doc);
-		size_t hits = nm__fts_phrase_count(&doc, toks);
-		nm_strv_clear(&doc);
-		if (hits)
-			p->own[p->n++] = (post_t){rare->v[i].doc, (uint32_t)hits};
+		const post_t *x = &rare->v[i];
+		uint32_t hits = instances(&t->docs[x->doc], num, toks->n);
+		if (!hits)
+			continue;
+		p->own[p->n++] = (post_t){x->doc, hits, x->len};
+		if (hits > p->max_freq)
+			p->max_freq = hits;
+		if (x->len < p->min_len)
+			p->min_len = x->len;
 	}
 	p->v = p->own;
+	free(num);
 }
 
-static void phrase_open(const nm_gxt_t *t, const char *term, phrase_t *p)
+static void phrase_open(const nm_gxt_t *t, const char *term, double avgdl, phrase_t *p)
 {
 	nm_strv_t toks = {0};
 	nm__fts_tokens(term, strlen(term), &toks);
 	*p = (phrase_t){0};
 	if (toks.n == 1) {
-		const plist_t *pl = nm_hmap_get(&t->terms, toks.v[0], strlen(toks.v[0]));
+		const plist_t *pl = term_get(t, toks.v[0]);
 		if (pl) {
 			p->v = pl->v;
 			p->n = pl->n;
+			p->max_freq = pl->max_freq;
+			p->min_len = pl->min_len;
 		}
 	} else if (toks.n > 1) {
 		phrase_postings(t, &toks, p);
 	}
 	nm_strv_clear(&toks);
 	p->idf = nm__bm25_idf(t->nrow, p->n);
-	p->bound = p->n ? p->idf * (NM_BM25_K1 + 1.0) : 0.0; /* nm__bm25_tf(...) < idf * (k1 + 1) */
+	/* the score term grows with the frequency and shrinks with the length */
+	p->bound = p->n ? nm__bm25_tf(p->idf, p->max_freq, p->min_len, avgdl) : 0.0;
 }
 
 /* Candidates: documents with their per-phrase contributions. */
@@ -347,14 +438,13 @@ void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt
 		return;
 	phrase_t *ph = nm_xcalloc(np, sizeof *ph);
 	order_t *ord = nm_xmalloc(sizeof *ord * np);
-	double rest = 0.0;
+	double rest = 0.0, avgdl = t->ntok / t->nrow;
 	for (size_t i = 0; i < np; i++) {
-		phrase_open(t, terms->v[i], &ph[i]);
+		phrase_open(t, terms->v[i], avgdl, &ph[i]);
 		ord[i] = (order_t){i, ph[i].bound};
 		rest += ph[i].bound;
 	}
 	qsort(ord, np, sizeof *ord, by_bound);
-	double avgdl = t->ntok / t->nrow;
 	cands_t c = {.nphr = np};
 	cand_grow(&c);
 	bool adding = true;
@@ -366,7 +456,7 @@ void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt
 		if (adding) {
 			for (uint32_t j = 0; j < p->n; j++) {
 				size_t ci = cand_get(&c, p->v[j].doc, true);
-				double s = nm__bm25_tf(p->idf, p->v[j].freq, t->docs[p->v[j].doc].ntok, avgdl);
+				double s = nm__bm25_tf(p->idf, p->v[j].freq, p->v[j].len, avgdl);
 				c.contrib[ci * np + pi] = s;
 				c.partial[ci] += s;
 			}
@@ -375,7 +465,7 @@ void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt
 				uint32_t at = post_find(p->v, p->n, c.doc[ci]);
 				if (at == p->n || p->v[at].doc != c.doc[ci])
 					continue;
-				double s = nm__bm25_tf(p->idf, p->v[at].freq, t->docs[c.doc[ci]].ntok, avgdl);
+				double s = nm__bm25_tf(p->idf, p->v[at].freq, p->v[at].len, avgdl);
 				c.contrib[ci * np + pi] = s;
 				c.partial[ci] += s;
 			}

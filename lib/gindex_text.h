@@ -6,7 +6,8 @@
  * (ENGINE.md §10) come from memory instead of one FTS5 query per question.
  *
  * Documents are the index's fiber slots. A document's text is what
- * storage says search matches for that fiber (nm_tx_fiber_text); each term
+ * storage says search matches for that fiber (nm_tx_fiber_text), kept as
+ * its tokens' term numbers (phrases are matched on those); each term
  * of a search is a phrase of its tokens, as a quoted string in an FTS5
  * query, and the terms are OR-ed.
  *
@@ -16,6 +17,7 @@
 #ifndef NM_GINDEX_TEXT_H
 #define NM_GINDEX_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,12 +25,19 @@
 #include "model.h"
 
 typedef struct nm_gxt_doc {
-	char *text;               /* owned; NULL = not searchable */
+	uint32_t *tok;            /* its tokens' term numbers, in text order (owned) */
 	uint32_t ntok;
+	bool has;                 /* searchable (a text, even one without tokens) */
 } nm_gxt_doc_t;
+
+typedef struct nm_gxt_plist nm_gxt_plist_t;
 
 typedef struct nm_gxt {
 	nm_hmap_t terms;          /* token → its posting list (documents ascending) */
+	nm_gxt_plist_t **lists;   /* by term number; NULL = free number */
+	uint32_t nlists, caplists;
+	uint32_t *free_nums;      /* numbers of removed terms, reused first */
+	uint32_t nfree, capfree;
 	nm_gxt_doc_t *docs;
 	uint32_t ndocs;           /* slots in docs */
 	double nrow, ntok;        /* searchable documents, their tokens */

@@ -251,11 +251,18 @@ enum { NF_TYPE = 1, NF_FTS = 2, NF_INSTR = 4, NF_EXACT = 8, NF_TIME = 16, NF_WIN
 
 static const char *neuron_scan_sql(unsigned mask, char *buf, size_t cap)
 {
-	size_t n = (size_t)snprintf(buf, cap, "SELECT seq, id, type, content, metadata, created_at FROM neurons"
-	                                      " WHERE 1");
+	/* A substring alone: the trigram index's matches in row order, joined
+	 * one by one, so a LIMIT stops early (IN (subquery) collects every
+	 * match first: thousands for a common word). With a type too, the IN
+	 * form: the type index then skips the matches of other types. */
+	bool stream = (mask & NF_FTS) && !(mask & NF_TYPE);
+	size_t n = (size_t)snprintf(buf, cap, "SELECT seq, id, type, content, metadata, created_at FROM %s WHERE 1",
+	                            stream ? "(SELECT rowid AS r FROM neurons_fts WHERE neurons_fts MATCH ?2"
+	                                     " ORDER BY rowid) f JOIN neurons ON seq = f.r"
+	                                   : "neurons");
 	if (mask & NF_TYPE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND type = ?1");
-	if (mask & NF_FTS)
+	if ((mask & NF_FTS) && !stream)
 		n += (size_t)snprintf(buf + n, cap - n,
 		                      " AND seq IN (SELECT rowid FROM neurons_fts WHERE neurons_fts MATCH ?2)");
 	if (mask & NF_INSTR)
@@ -266,7 +273,7 @@ static const char *neuron_scan_sql(unsigned mask, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, " AND created_at BETWEEN ?6 AND ?7");
 	if (mask & NF_KEY)
 		n += (size_t)snprintf(buf + n, cap - n, " AND lhash = ?10 AND nm_key(content) = ?11");
-	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY seq");
+	n += (size_t)snprintf(buf + n, cap - n, stream ? " ORDER BY f.r" : " ORDER BY seq");
 	if (mask & NF_WINDOW)
 		snprintf(buf + n, cap - n, " LIMIT ?8 OFFSET ?9");
 	return buf;

@@ -69,16 +69,23 @@ static void terms_of(nm_strv_t *t, int q)
 Test(gxtext, pruned_top_k_is_the_exhaustive_prefix)
 {
 	nm_gxt_t t = {0};
+	int pruned = 0;
 	SEED = 7;
 	for (uint32_t d = 0; d < 3000; d++) {
 		char *s = text();
 		nm__gxt_set(&t, d, d % 50 == 7 ? NULL : s);
 		free(s);
 	}
-	for (int q = 0; q < 10; q++)
+	for (int q = 0; q < 410; q++)
 		for (int64_t k = 1; k <= 64; k *= 4) {
 			nm_strv_t terms;
-			terms_of(&terms, q);
+			if (q < 10) {
+				terms_of(&terms, q);
+			} else { /* random queries of 1-4 words */
+				memset(&terms, 0, sizeof terms);
+				for (int i = 0, n = 1 + q % 4; i < n; i++)
+					nm_strv_add(&terms, word());
+			}
 			nm_gxt_hit_t *a, *all;
 			size_t na, nall;
 			nm__gxt_search(&t, &terms, k, &a, &na);
@@ -88,6 +95,7 @@ Test(gxtext, pruned_top_k_is_the_exhaustive_prefix)
 			same(a, na, all, nall < (size_t)k ? nall : (size_t)k, what);
 			if (q != 6)
 				cr_assert_gt(na, 0, "%s: matches", what);
+			pruned += na < nall;
 			for (size_t i = 1; i < nall; i++)
 				cr_assert(all[i - 1].score > all[i].score ||
 				              (all[i - 1].score == all[i].score && all[i - 1].doc > all[i].doc),
@@ -96,6 +104,7 @@ Test(gxtext, pruned_top_k_is_the_exhaustive_prefix)
 			free(all);
 			nm_strv_clear(&terms);
 		}
+	cr_assert_gt(pruned, 1000, "top-k cut most rankings short");
 	nm__gxt_free(&t);
 }
 
