@@ -92,6 +92,16 @@ bool nm_strv_has(const nm_strv_t *sv, const char *s)
 	return false;
 }
 
+bool nm_strv_eq(const nm_strv_t *a, const nm_strv_t *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
 void nm_strv_push(nm_strv_t *sv, char *s)
 {
 	if ((sv->n & (sv->n - 1)) == 0) /* grow at powers of two */

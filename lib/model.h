@@ -88,6 +88,8 @@ void nm_strv_add(nm_strv_t *sv, const char *s);
 /* Append s, taking ownership; no check (O(1)). */
 void nm_strv_push(nm_strv_t *sv, char *s);
 bool nm_strv_has(const nm_strv_t *sv, const char *s);
+/* Same strings in the same order. */
+bool nm_strv_eq(const nm_strv_t *a, const nm_strv_t *b);
 void nm_strv_clear(nm_strv_t *sv);
 void nm_strv_copy(nm_strv_t *dst, const nm_strv_t *src);
 /* Pack into one owned blob "a\0b\0c\0" (*len bytes) and back: the storage

@@ -262,7 +262,8 @@ int nm_tx_time_spans(nm_tx_t *tx, int64_t t0, int64_t t1, bool exact, int64_t li
 int nm_tx_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, nm_fiber_cb cb, void *arg,
                         nm_err_t *err);
 /* Full-text search over each fiber's memory text (its summary, else its
- * anchor neuron's content at the time the fiber was written): fibers
+ * anchor neuron's content when the fiber was created or last changed its
+ * summary or anchor): fibers
  * containing any of the terms, best BM25 first; at most k. */
 typedef int (*nm_fiber_score_cb)(void *arg, const nm_fiber_t *f, double score);
 int nm_tx_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber_score_cb cb, void *arg,

@@ -99,6 +99,10 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	[SQ_SYN_UPDATE] = "UPDATE synapses SET source = ?2, target = ?3, type = ?4, weight = ?5, direction = ?6,"
 	                  " metadata = ?7, reinforced_count = ?8, last_activated = ?9, created_at = ?10"
 	                  " WHERE id = ?1",
+	/* the same ends: no indexed column in SET, so no index entry rewritten */
+	[SQ_SYN_UPDATE_BODY] = "UPDATE synapses SET type = ?4, weight = ?5, direction = ?6, metadata = ?7,"
+	                       " reinforced_count = ?8, last_activated = ?9, created_at = ?10"
+	                       " WHERE id = ?1 AND source = ?2 AND target = ?3",
 	[SQ_SYN_DELETE] = "DELETE FROM synapses WHERE id = ?1",
 	[SQ_SYN_DELETE_TOUCHING] = "DELETE FROM synapses WHERE source = ?1 OR target = ?1",
 	[SQ_FIBER_INSERT] = "INSERT INTO fibers (id, neuron_ids, synapse_ids, anchor_id, time_start, time_end,"
@@ -106,7 +110,7 @@ static const char *const fixed_sql[SQ__COUNT] = {
 	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[SQ_FIBER_GET] = "SELECT seq, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end, coherence,"
 	                 " salience, frequency, summary, tags, metadata, created_at FROM fibers WHERE id = ?1",
-	[SQ_FIBER_SEQ] = "SELECT seq, neuron_ids, tags, time_start, time_end FROM fibers WHERE id = ?1",
+	[SQ_FIBER_SEQ] = "SELECT seq, neuron_ids, tags, time_start, time_end, anchor_id, summary FROM fibers WHERE id = ?1",
 	[SQ_FIBER_UPDATE] = "UPDATE fibers SET neuron_ids = ?2, synapse_ids = ?3, anchor_id = ?4, time_start = ?5,"
 	                    " time_end = ?6, coherence = ?7, salience = ?8, frequency = ?9, summary = ?10,"
 	                    " tags = ?11, metadata = ?12, created_at = ?13 WHERE seq = ?1",

@@ -144,9 +144,12 @@ int nm__sq_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err
 }
 
 /* The stored fiber's row number and indexed fields; 404 when absent. */
+/* What a fiber's look-up rows (neuron and tag entries, time range, search
+ * text) are made of, as stored. */
 typedef struct fiber_key {
 	int64_t seq, t0, t1;
 	nm_strv_t neurons, tags;
+	char *anchor, *summary;
 } fiber_key_t;
 
 static int fiber_key(sconn_t *c, const char *id, fiber_key_t *k, nm_err_t *err)
@@ -163,6 +166,8 @@ static int fiber_key(sconn_t *c, const char *id, fiber_key_t *k, nm_err_t *err)
 		nm_strv_unpack(&k->tags, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2));
 		k->t0 = nm__col_time(s, 3);
 		k->t1 = nm__col_time(s, 4);
+		k->anchor = nm_xstrdup((const char *)sqlite3_column_text(s, 5));
+		k->summary = nm_xstrdup((const char *)sqlite3_column_text(s, 6));
 	} else {
 		ret = rc == SQLITE_DONE ? nm__not_found(err, "Fiber", id) : nm__sq_fail(c, rc, err);
 	}
@@ -175,14 +180,26 @@ static void fiber_key_clear(fiber_key_t *k)
 {
 	nm_strv_clear(&k->neurons);
 	nm_strv_clear(&k->tags);
+	free(k->anchor);
+	free(k->summary);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Look-up rows are rewritten only when what they are made of changed:
+ * reinforcement updates fibers on every query, changing counters only. */
 int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
 	sconn_t *c = SC(tx);
 	fiber_key_t k;
 	int rc = fiber_key(c, f->id, &k, err);
-	if (rc == 0)
+	bool reindex = rc == 0 && !(nm_strv_eq(&k.neurons, &f->neuron_ids) && nm_strv_eq(&k.tags, &f->tags) &&
+	                            k.t0 == f->time_start && k.t1 == f->time_end);
+	bool retext = rc == 0 && !(same_str(k.anchor, f->anchor_neuron_id) && same_str(k.summary, f->summary));
+	if (reindex)
 		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
 	if (rc == 0) {
 		sqlite3_stmt *s = nm__sq(c, SQ_FIBER_UPDATE, err);
@@ -196,9 +213,9 @@ int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 			free_blobs(blobs);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && reindex)
 		rc = index_entries(c, k.seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
-	if (rc == 0)
+	if (rc == 0 && retext)
 		rc = nm__sq_fiber_text(c, k.seq, f, true, err);
 	fiber_key_clear(&k);
 	return rc;

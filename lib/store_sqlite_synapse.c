@@ -118,8 +118,16 @@ int nm__sq_synapse_update(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
 	int rc = endpoints(c, y, &src, &dst, err);
 	if (rc < 0)
 		return rc;
-	sqlite3_stmt *s = nm__sq(c, SQ_SYN_UPDATE, err);
+	/* the usual update (reinforcement, decay) keeps the ends */
+	sqlite3_stmt *s = nm__sq(c, SQ_SYN_UPDATE_BODY, err);
 	if (!s)
+		return -NM_ST_INTERNAL;
+	bind_synapse(s, y, src, dst);
+	if ((rc = nm__sq_exec(c, s, err)) < 0)
+		return rc;
+	if (sqlite3_changes(c->db))
+		return 0;
+	if (!(s = nm__sq(c, SQ_SYN_UPDATE, err)))
 		return -NM_ST_INTERNAL;
 	bind_synapse(s, y, src, dst);
 	if ((rc = nm__sq_exec(c, s, err)) < 0)

@@ -1329,6 +1329,17 @@ STORE_TEST(synapse_update_delete)
 	nm_synapse_filter_t f = NM_SYNAPSE_FILTER_INIT;
 	f.type = NM_SYN_INVOLVES;
 	EXPECT_SCAN(scan_synapses, &f, "s1", "type filter sees the update");
+	/* new ends: the synapse moves in the source and target look-ups */
+	u.source_id = "n2";
+	u.target_id = "n3";
+	OK(wsync(ap_synapse_update, &u));
+	f = (nm_synapse_filter_t)NM_SYNAPSE_FILTER_INIT;
+	f.source_id = "n2";
+	f.target_id = "n3";
+	EXPECT_SCAN(scan_synapses, &f, "s1", "found by its new ends");
+	f = (nm_synapse_filter_t)NM_SYNAPSE_FILTER_INIT;
+	f.source_id = "n1";
+	EXPECT_SCAN(scan_synapses, &f, "", "gone from its old source");
 
 	u.id = "ghost";
 	EXPECT_ERR(wsync(ap_synapse_update, &u), 404, "Synapse ghost not found");
