@@ -766,16 +766,20 @@ const nm_gfiber_t *nm__gx_fiber(nm_gindex_t *gx, const char *id)
 	return s ? &gx->fibers[s - 1].g : NULL;
 }
 
-int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm_edge_t **v, size_t *n)
+int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm_edge_t **buf, size_t *bufcap,
+                 size_t *n)
 {
 	uint32_t s = slot_of(&gx->neuron_by_id, id);
-	*v = NULL;
 	*n = 0;
 	if (!s)
 		return 0;
 	const gneuron_t *x = &gx->neurons[s - 1];
 	const slots_t *lists[2] = {&x->out, &x->in};
-	*v = nm_xmalloc(sizeof **v * (x->out.n + x->in.n + 1));
+	if (*bufcap < (size_t)x->out.n + x->in.n + 1) {
+		*bufcap = (size_t)x->out.n + x->in.n + 1;
+		*buf = nm_xrealloc(*buf, sizeof **buf * *bufcap);
+	}
+	nm_edge_t *v = *buf;
 	for (int d = 0; d < 2; d++) {
 		const slots_t *l = lists[d];
 		uint32_t from = cap > 0 && l->n > (uint32_t)cap ? l->n - (uint32_t)cap : 0; /* the newest cap */
@@ -785,7 +789,7 @@ int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm
 				continue; /* a self-loop is listed once, as out */
 			if (y->weight < min_weight)
 				continue;
-			(*v)[(*n)++] = (nm_edge_t){d == 0 ? y->dst_id : y->src_id, y->id, y->weight, y->type, d == 0};
+			v[(*n)++] = (nm_edge_t){d == 0 ? y->dst_id : y->src_id, y->id, y->weight, y->type, d == 0};
 		}
 	}
 	return 0;

@@ -54,8 +54,10 @@ void nm__gx_drop(nm_brain_t *b);
 const nm_gneuron_t *nm__gx_neuron(nm_gindex_t *gx, const char *id);
 const nm_gfiber_t *nm__gx_fiber(nm_gindex_t *gx, const char *id);
 /* Edges of id (out then in, creation order, at most cap newest per
- * direction when cap > 0, weight >= min_weight) into *v (malloc'd). */
-int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm_edge_t **v, size_t *n);
+ * direction when cap > 0, weight >= min_weight) into the caller's buffer
+ * *buf of *bufcap entries, grown as needed. */
+int nm__gx_edges(nm_gindex_t *gx, const char *id, double min_weight, int cap, nm_edge_t **buf, size_t *bufcap,
+                 size_t *n);
 /* Neurons with this matching key (nm_text_key), creation order. */
 int nm__gx_find_key(nm_gindex_t *gx, const char *key, size_t klen, int64_t limit, nm_idlist_t *out);
 int nm__gx_time_spans(nm_gindex_t *gx, int64_t t0, int64_t t1, bool exact, int64_t limit, nm_idlist_t *out);

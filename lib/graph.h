@@ -84,7 +84,8 @@ nm_tx_t *nm_graph_tx(nm_graph_t *g);
 const nm_gneuron_t *nm_graph_neuron(nm_graph_t *g, const char *id, int *rc, nm_err_t *err);
 /* Out edges then in edges (each in synapse creation order), both
  * directions whatever the synapse's direction flag, weight >= min_weight.
- * A self-loop appears once. */
+ * A self-loop appears once. The list lives until the next nm_graph_edges
+ * call on g (the strings in it until nm_graph_close). */
 int nm_graph_edges(nm_graph_t *g, const char *id, double min_weight, const nm_edge_t **edges, size_t *n,
                    nm_err_t *err);
 /* Neurons whose lower(content) contains lower(needle), first `limit`. */

@@ -31,6 +31,8 @@ struct nm_graph {
 	nm_hmap_t ids;            /* neuron id → its one copy (storage path) */
 	void **pool;              /* every allocation handed out */
 	size_t npool, cappool;
+	nm_edge_t *ebuf;          /* the last nm_graph_edges answer */
+	size_t ebuf_cap;
 };
 
 static const char missing_marker;
@@ -84,6 +86,7 @@ void nm_graph_close(nm_graph_t *g)
 	for (size_t i = 0; i < g->npool; i++)
 		free(g->pool[i]);
 	free(g->pool);
+	free(g->ebuf);
 	nm_hmap_free(&g->neurons);
 	nm_hmap_free(&g->edges);
 	nm_hmap_free(&g->fibers);
@@ -179,9 +182,8 @@ int nm_graph_edges(nm_graph_t *g, const char *id, double min_weight, const nm_ed
                    nm_err_t *err)
 {
 	if (g->gx) {
-		nm_edge_t *v;
-		int rc = nm__gx_edges(g->gx, id, min_weight, g->edge_cap, &v, n);
-		*edges = keep(g, v);
+		int rc = nm__gx_edges(g->gx, id, min_weight, g->edge_cap, &g->ebuf, &g->ebuf_cap, n);
+		*edges = g->ebuf;
 		return rc;
 	}
 	edge_list_t *l = nm_hmap_get(&g->edges, id, strlen(id));
@@ -205,13 +207,16 @@ int nm_graph_edges(nm_graph_t *g, const char *id, double min_weight, const nm_ed
 			return rc;
 		nm_hmap_put(&g->edges, kstr(g, id), strlen(id), l);
 	}
-	/* Filter by weight into a list of its own (cached lists are complete). */
-	nm_edge_t *v = keep(g, nm_xmalloc(sizeof *v * (l->n + 1)));
+	/* Filter by weight into the answer buffer (cached lists are complete). */
+	if (g->ebuf_cap < l->n + 1) {
+		g->ebuf_cap = l->n + 1;
+		g->ebuf = nm_xrealloc(g->ebuf, sizeof *g->ebuf * g->ebuf_cap);
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].weight >= min_weight)
-			v[k++] = l->v[i];
-	*edges = v;
+			g->ebuf[k++] = l->v[i];
+	*edges = g->ebuf;
 	*n = k;
 	return 0;
 }
