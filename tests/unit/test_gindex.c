@@ -747,6 +747,7 @@ static void step_reimport(int round, bool saved)
 		ndjson = rnd() % 2;
 		text = export_text(ndjson, &len);
 		snprintf(STEP, sizeof STEP, "round %d: import of its own %s export", round, ndjson ? "NDJSON" : "JSON");
+		free(SAVED); /* the newer export replaces the one kept */
 		SAVED = nm_xmalloc(len + 1); /* for a later round */
 		memcpy(SAVED, text, len);
 		SAVED[len] = '\0';
