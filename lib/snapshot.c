@@ -570,6 +570,15 @@ int nm_snapshot_import(nm_tx_t *tx, nm_reader_t rd, const nm_import_opts_t *o, n
 	return rc < 0 ? rc : 0;
 }
 
+int nm_import_take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err)
+{
+	const nm_import_result_t *res = arg;
+	free(rec->name);
+	rec->name = nm_xstrdup(res->name);
+	rec->config = res->config;
+	return 0;
+}
+
 void nm_import_result_clear(nm_import_result_t *r)
 {
 	free(r->name);

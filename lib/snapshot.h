@@ -63,5 +63,8 @@ typedef struct nm_import_result {
 int nm_snapshot_import(nm_tx_t *tx, nm_reader_t rd, const nm_import_opts_t *o, nm_import_result_t *out,
                        nm_err_t *err);
 void nm_import_result_clear(nm_import_result_t *r);
+/* After a committed import: give the brain the snapshot's name and config
+ * (an nm_brain_update editor; arg is the nm_import_result_t). */
+int nm_import_take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err);
 
 #endif

@@ -108,15 +108,6 @@ static int import_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
 	return nm_snapshot_import(tx, (nm_reader_t){body_read, r->job->in}, &r->o, &r->res, err);
 }
 
-static int take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err)
-{
-	const nm_import_result_t *res = arg;
-	free(rec->name);
-	rec->name = nm_xstrdup(res->name);
-	rec->config = res->config;
-	return 0;
-}
-
 /* The brain to import into when the path names none yet: created now
  * (named after its id until the snapshot's name is known), deleted again
  * if the import fails. */
@@ -165,7 +156,7 @@ void srv_h_brain_import(srv_job_t *job)
 		srv_job_errfrom(job, &err);
 		if (created)
 			nm_brain_delete(job->brain, NULL);
-	} else if (nm_brain_update(job->brain, take_name_config, &r.res, &err) < 0) {
+	} else if (nm_brain_update(job->brain, nm_import_take_name_config, &r.res, &err) < 0) {
 		srv_job_errfrom(job, &err);
 	} else {
 		srv_job_put_brain(job, 200, job->brain);

@@ -228,15 +228,6 @@ static int import_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
 	return nm_snapshot_import(tx, reader(&src, r->p, r->len, r->piece), &r->o, &r->res, err);
 }
 
-static int take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err)
-{
-	const nm_import_result_t *res = arg;
-	free(rec->name);
-	rec->name = nm_xstrdup(res->name);
-	rec->config = res->config;
-	return 0;
-}
-
 static nm_brain_t *new_brain(void)
 {
 	static unsigned long serial;
@@ -268,7 +259,7 @@ static nm_brain_t *import(const char *p, size_t len, bool ndjson, size_t piece, 
 	r.o.max_depth = DEPTH;
 	int rc = nm_brain_write_own(b, import_apply, &r, err);
 	if (rc == 0)
-		rc = nm_brain_update(b, take_name_config, &r.res, err);
+		rc = nm_brain_update(b, nm_import_take_name_config, &r.res, err);
 	FZ_CHECK(rc == 0 || (rc == -err->status && err->status >= 400 && err->status < 500),
 	         "import failed with %d, status %d: %s", rc, err->status, err->detail);
 	*res = r.res;

@@ -224,15 +224,6 @@ static int import_apply(nm_tx_t *tx, void *arg, nm_err_t *err)
 	return nm_snapshot_import(tx, (nm_reader_t){mem_read, &r->src}, &r->o, &r->res, err);
 }
 
-static int take_name_config(nm_brain_rec_t *rec, void *arg, nm_err_t *err)
-{
-	const nm_import_result_t *res = arg;
-	free(rec->name);
-	rec->name = nm_xstrdup(res->name);
-	rec->config = res->config;
-	return 0;
-}
-
 static int import_text(const char *text, size_t len, bool ndjson, nm_err_t *err)
 {
 	import_run_t r = {.src = {text, len, 0}};
@@ -242,7 +233,7 @@ static int import_text(const char *text, size_t len, bool ndjson, nm_err_t *err)
 	r.o.max_depth = 64;
 	int rc = nm_brain_write_own(B, import_apply, &r, err);
 	if (rc == 0)
-		rc = nm_brain_update(B, take_name_config, &r.res, err);
+		rc = nm_brain_update(B, nm_import_take_name_config, &r.res, err);
 	nm_import_result_clear(&r.res);
 	return rc;
 }
