@@ -31,33 +31,9 @@ static llhttp_settings_t settings;
 
 /* ---- lifetime ---- */
 
-static void req_reset(srv_req_t *r)
-{
-	/* (method -1 = not parsed yet: metrics and logs show "-") */
-	nm_buf_free(&r->url);
-	nm_buf_free(&r->hname);
-	nm_buf_free(&r->hval);
-	nm_buf_free(&r->body);
-	free(r->brain_id);
-	free(r->authz);
-	free(r->origin);
-	free(r->reqid_in);
-	free(r->acr_method);
-	free(r->acr_headers);
-	free(r->accept);
-	free(r->ctype);
-	free(r->upgrade);
-	free(r->connection);
-	free(r->ws_key);
-	free(r->ws_version);
-	srv_match_free(&r->match);
-	memset(r, 0, sizeof *r);
-	r->method = -1;
-}
-
 static void conn_free(srv_conn_t *c)
 {
-	req_reset(&c->req);
+	srv_req_reset(&c->req);
 	free(c->pend);
 	free(c);
 }
@@ -118,21 +94,10 @@ static srv_conn_t *of(llhttp_t *p)
 	return p->data;
 }
 
-/* Count request-head bytes; over the limit is 431. */
-static int head_bytes(srv_conn_t *c, size_t n)
-{
-	c->req.head_bytes += n;
-	if ((int64_t)c->req.head_bytes > c->ctx->cfg.max_header) {
-		c->req.error = 431;
-		return -1;
-	}
-	return 0;
-}
-
 static int on_message_begin(llhttp_t *p)
 {
 	srv_conn_t *c = of(p);
-	req_reset(&c->req);
+	srv_req_reset(&c->req);
 	c->req.t0 = uv_hrtime();
 	c->state = CS_HEAD;
 	c->gen++;
@@ -143,69 +108,24 @@ static int on_message_begin(llhttp_t *p)
 static int on_url(llhttp_t *p, const char *at, size_t n)
 {
 	srv_conn_t *c = of(p);
-	if (head_bytes(c, n))
-		return -1;
-	nm_buf_append(&c->req.url, at, n);
-	return 0;
+	return srv_req_head(&c->req, &c->req.url, at, n, c->ctx->cfg.max_header);
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
 	srv_conn_t *c = of(p);
-	if (head_bytes(c, n))
-		return -1;
-	nm_buf_append(&c->req.hname, at, n);
-	return 0;
+	return srv_req_head(&c->req, &c->req.hname, at, n, c->ctx->cfg.max_header);
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
 	srv_conn_t *c = of(p);
-	if (head_bytes(c, n))
-		return -1;
-	nm_buf_append(&c->req.hval, at, n);
-	return 0;
-}
-
-static void keep_header(char **slot, nm_buf_t *v)
-{
-	free(*slot);
-	*slot = nm_xstrndup(v->data ? v->data : "", v->len);
+	return srv_req_head(&c->req, &c->req.hval, at, n, c->ctx->cfg.max_header);
 }
 
 static int on_header_value_complete(llhttp_t *p)
 {
-	srv_conn_t *c = of(p);
-	srv_req_t *r = &c->req;
-	const char *name = r->hname.data ? r->hname.data : "";
-	if (!strcasecmp(name, "x-brain-id"))
-		keep_header(&r->brain_id, &r->hval);
-	else if (!strcasecmp(name, "authorization"))
-		keep_header(&r->authz, &r->hval);
-	else if (!strcasecmp(name, "origin"))
-		keep_header(&r->origin, &r->hval);
-	else if (!strcasecmp(name, "x-request-id"))
-		keep_header(&r->reqid_in, &r->hval);
-	else if (!strcasecmp(name, "access-control-request-method"))
-		keep_header(&r->acr_method, &r->hval);
-	else if (!strcasecmp(name, "access-control-request-headers"))
-		keep_header(&r->acr_headers, &r->hval);
-	else if (!strcasecmp(name, "accept"))
-		keep_header(&r->accept, &r->hval);
-	else if (!strcasecmp(name, "content-type"))
-		keep_header(&r->ctype, &r->hval);
-	else if (!strcasecmp(name, "upgrade"))
-		keep_header(&r->upgrade, &r->hval);
-	else if (!strcasecmp(name, "connection"))
-		keep_header(&r->connection, &r->hval);
-	else if (!strcasecmp(name, "sec-websocket-key"))
-		keep_header(&r->ws_key, &r->hval);
-	else if (!strcasecmp(name, "sec-websocket-version"))
-		keep_header(&r->ws_version, &r->hval);
-	else if (!strcasecmp(name, "expect") && r->hval.data && !strcasecmp(r->hval.data, "100-continue"))
-		r->expect_continue = true;
-	nm_buf_reset(&r->hname);
-	nm_buf_reset(&r->hval);
+	srv_req_header_done(&of(p)->req);
 	return 0;
 }
 
@@ -215,19 +135,10 @@ static int on_headers_complete(llhttp_t *p)
 {
 	srv_conn_t *c = of(p);
 	srv_req_t *r = &c->req;
-	r->method = llhttp_get_method(p);
-	const char *url = r->url.data ? r->url.data : "";
-	const char *q = memchr(url, '?', r->url.len);
-	size_t plen = q ? (size_t)(q - url) : r->url.len;
-	srv_route_match(r->method, url, plen, &r->match);
 	const srv_config_t *cfg = &c->ctx->cfg;
+	if (srv_req_head_done(r, llhttp_get_method(p), cfg, p->flags & F_CONTENT_LENGTH, p->content_length) < 0)
+		return -1; /* refused before reading a byte of it */
 	unsigned flags = r->match.route ? r->match.route->flags : 0;
-	r->body_limit = flags & SRV_R_IMPORT ? (srv_req_ndjson(r) ? cfg->max_ndjson : cfg->max_import)
-	              : flags & SRV_R_BATCH ? cfg->max_batch : cfg->max_body;
-	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)r->body_limit) {
-		r->error = 413; /* refuse before reading a byte of it */
-		return -1;
-	}
 	c->state = CS_BODY;
 	srv_conn_arm(c, cfg->t_body);
 	if (flags & SRV_R_STREAM_IN) {
@@ -245,11 +156,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
 	srv_conn_t *c = of(p);
-	if ((int64_t)(c->req.body_bytes + n) > c->req.body_limit) {
-		c->req.error = 413;
+	if (srv_req_body_bytes(&c->req, n) < 0)
 		return -1;
-	}
-	c->req.body_bytes += n;
 	if (c->req.streamed)
 		srv_conn_stream_in_push(c, at, n);
 	else
@@ -364,7 +272,7 @@ void srv_conn_resume_reading(srv_conn_t *c)
 static void next_request(srv_conn_t *c)
 {
 	c->state = CS_IDLE;
-	req_reset(&c->req);
+	srv_req_reset(&c->req);
 	srv_conn_arm(c, c->ctx->cfg.t_idle);
 	llhttp_resume(&c->parser);
 	while (c->pend_len && c->state == CS_IDLE) {

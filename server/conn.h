@@ -7,6 +7,7 @@
 #define SRV_CONN_H
 
 #include "internal.h"
+#include "request.h"
 
 /* Connection states (transitions in conn.c):
  *   IDLE  --first byte-->        HEAD   (on_message_begin)
@@ -22,34 +23,6 @@
 typedef enum { CS_IDLE, CS_HEAD, CS_BODY, CS_BUSY, CS_WRITE, CS_LINGER, CS_WS, CS_CLOSED } srv_cstate_t;
 
 typedef struct srv_ws srv_ws_t;
-
-/* The request being read or answered; reset by on_message_begin. */
-typedef struct srv_req {
-	nm_buf_t url;
-	nm_buf_t hname, hval;         /* header being assembled */
-	size_t head_bytes;            /* request line + headers so far */
-	char *brain_id;               /* X-Brain-ID (NULL when absent) */
-	char *authz;                  /* Authorization */
-	char *origin;                 /* Origin */
-	char *reqid_in;               /* X-Request-ID as sent */
-	char *acr_method;             /* Access-Control-Request-Method */
-	char *acr_headers;            /* Access-Control-Request-Headers */
-	char *accept;
-	char *ctype;                  /* Content-Type */
-	char *upgrade, *connection;   /* Upgrade, Connection (WebSocket handshake) */
-	char *ws_key, *ws_version;    /* Sec-WebSocket-Key, Sec-WebSocket-Version */
-	bool expect_continue;
-	nm_buf_t body;
-	size_t body_bytes;             /* size of the body received (for metrics) */
-	int64_t body_limit;
-	srv_match_t match;            /* route, filled at headers complete */
-	int method;
-	uint64_t t0;                  /* uv_hrtime at the first byte */
-	char reqid[48];
-	int error;                    /* status to answer a broken request with, then close */
-	bool streamed;                /* SRV_R_STREAM_IN: dispatched at the headers, body piped to the job */
-	const char *route_name;       /* for metrics */
-} srv_req_t;
 
 struct srv_conn {
 	uv_tcp_t tcp;                 /* handles embedded; freed after both close callbacks */
@@ -127,8 +100,5 @@ void srv_ws_free(srv_conn_t *c);
 void *srv_sync_join(srv_conn_t *c, const char *principal, bool admin);
 void srv_sync_message(srv_conn_t *c, void *client, const char *text, size_t n);
 void srv_sync_gone(srv_conn_t *c, void *client);
-
-/* Does the request ask for NDJSON (Content-Type or ?format=ndjson)? */
-bool srv_req_ndjson(const srv_req_t *r);
 
 #endif

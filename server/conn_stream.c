@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void pump(void *arg);
 
@@ -162,18 +161,3 @@ void srv_conn_stream_in_drop(srv_conn_t *c)
 	}
 }
 
-bool srv_req_ndjson(const srv_req_t *r)
-{
-	if (r->ctype && strncasecmp(r->ctype, "application/x-ndjson", 20) == 0)
-		return true;
-	const char *url = r->url.data ? r->url.data : "";
-	const char *q = memchr(url, '?', r->url.len);
-	if (!q)
-		return false;
-	srv_query_t qs;
-	srv_query_parse(&qs, q + 1, r->url.len - (size_t)(q + 1 - url));
-	const char *f = srv_query_get(&qs, "format");
-	bool nd = f && strcmp(f, "ndjson") == 0;
-	srv_query_free(&qs);
-	return nd;
-}

@@ -120,15 +120,9 @@ static char *ws_token(srv_conn_t *c)
 	srv_req_t *r = &c->req;
 	if (!r->match.route || !(r->match.route->flags & SRV_R_WS) || (r->authz && *r->authz))
 		return NULL;
-	const char *url = r->url.data ? r->url.data : "";
-	const char *q = memchr(url, '?', r->url.len);
-	if (!q)
-		return NULL;
-	srv_query_t qs;
-	srv_query_parse(&qs, q + 1, r->url.len - (size_t)(q + 1 - url));
-	const char *t = srv_query_get(&qs, "token");
+	char *t = srv_req_query_param(r, "token");
 	char *bearer = t ? nm_xasprintf("Bearer %s", t) : NULL;
-	srv_query_free(&qs);
+	free(t);
 	return bearer;
 }
 

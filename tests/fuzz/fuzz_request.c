@@ -4,13 +4,12 @@
  * decoders, as far as a request gets before it touches storage.
  *
  * The input is the raw byte stream of one connection (several pipelined
- * requests allowed). conn.c's parser callbacks are static and drive libuv
- * handles, so this file has its own callbacks doing what conn.c's do with
- * the bytes: collect the URL and header spans, keep the headers nmemd
- * reads, count head bytes against limits.max_header_bytes (431), match the
- * route at the end of the head (srv_route_match) and check Content-Length
- * against the route's body limit (413), collect the body with the same
- * limit, and pause after each message, resuming where llhttp stopped (as
+ * requests allowed). conn.c's parser callbacks also drive libuv handles,
+ * so this file has thin callbacks of its own over the same request
+ * assembly (request.c: URL and header spans, the headers nmemd keeps,
+ * head bytes against limits.max_header_bytes (431), the route and its body
+ * limit at the end of the head, Content-Length and body bytes against it
+ * (413)), pausing after each message and resuming where llhttp stopped (as
  * conn.c's feed/next_request do). Each complete request then goes through
  * what dispatch.c and the handlers do before storage: the path parameter
  * and X-Brain-ID checks (nm_id_valid), the query string (srv_query_parse,
@@ -29,26 +28,15 @@
  */
 #include <llhttp.h>
 #include <string.h>
-#include <strings.h>
 
 #include "codec.h"
 #include "fuzz.h"
 #include "internal.h"
 #include "mem.h"
-
-/* One request as the callbacks collect it (conn.c's srv_req_t, minus the
- * connection state). */
-typedef struct req {
-	nm_buf_t url, hname, hval, body;
-	char *brain_id, *ctype, *authz, *accept, *origin, *reqid_in;
-	size_t head_bytes, body_bytes;
-	int64_t body_limit;
-	srv_match_t match;
-} req_t;
+#include "request.h"
 
 typedef struct fz {
-	req_t r;
-	int error;          /* 413 / 431 set by a callback, as conn.c's req.error */
+	srv_req_t r;        /* assembled by request.c, as for a connection */
 	int requests;       /* complete requests seen */
 	uint64_t digest;    /* what the requests were, for oracle 1 */
 } fz_t;
@@ -65,22 +53,6 @@ static void mix(fz_t *f, const void *p, size_t n)
 static void mix_str(fz_t *f, const char *s)
 {
 	mix(f, s ? s : "\x01(null)", s ? strlen(s) : 7);
-}
-
-static void req_clear(req_t *r)
-{
-	nm_buf_free(&r->url);
-	nm_buf_free(&r->hname);
-	nm_buf_free(&r->hval);
-	nm_buf_free(&r->body);
-	free(r->brain_id);
-	free(r->ctype);
-	free(r->authz);
-	free(r->accept);
-	free(r->origin);
-	free(r->reqid_in);
-	srv_match_free(&r->match);
-	memset(r, 0, sizeof *r);
 }
 
 /* ---- the handlers' work before storage ---- */
@@ -307,7 +279,7 @@ static void body(srv_job_t *job, int method, const char *t)
 /* A complete request: dispatch.c's checks, then the handler's parsing. */
 static void handle(fz_t *f, int method)
 {
-	req_t *r = &f->r;
+	srv_req_t *r = &f->r;
 	const char *url = r->url.data ? r->url.data : "";
 	mix(f, &method, sizeof method);
 	mix(f, url, r->url.len);
@@ -318,6 +290,9 @@ static void handle(fz_t *f, int method)
 	mix_str(f, r->accept);
 	mix_str(f, r->origin);
 	mix_str(f, r->reqid_in);
+	mix_str(f, r->upgrade);
+	mix_str(f, r->connection);
+	mix(f, &r->expect_continue, sizeof r->expect_continue);
 	const srv_route_t *rt = r->match.route;
 	mix_str(f, rt ? rt->tmpl : NULL);
 	f->requests++;
@@ -350,107 +325,51 @@ static void handle(fz_t *f, int method)
 	nm_buf_free(&job.out);
 }
 
-/* ---- llhttp callbacks (conn.c's, without the connection) ---- */
-
-static int head_bytes(fz_t *f, size_t n)
-{
-	f->r.head_bytes += n;
-	if ((int64_t)f->r.head_bytes > ctx.cfg.max_header) {
-		f->error = 431;
-		return -1;
-	}
-	return 0;
-}
+/* ---- llhttp callbacks: conn.c's, without the connection (its timers,
+ * states, streaming and dispatch), over the same request.c ---- */
 
 static int on_message_begin(llhttp_t *p)
 {
 	fz_t *f = p->data;
-	req_clear(&f->r);
+	srv_req_reset(&f->r);
 	return 0;
 }
 
 static int on_url(llhttp_t *p, const char *at, size_t n)
 {
 	fz_t *f = p->data;
-	if (head_bytes(f, n))
-		return -1;
-	nm_buf_append(&f->r.url, at, n);
-	return 0;
+	return srv_req_head(&f->r, &f->r.url, at, n, ctx.cfg.max_header);
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n)
 {
 	fz_t *f = p->data;
-	if (head_bytes(f, n))
-		return -1;
-	nm_buf_append(&f->r.hname, at, n);
-	return 0;
+	return srv_req_head(&f->r, &f->r.hname, at, n, ctx.cfg.max_header);
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t n)
 {
 	fz_t *f = p->data;
-	if (head_bytes(f, n))
-		return -1;
-	nm_buf_append(&f->r.hval, at, n);
-	return 0;
-}
-
-static void keep(char **slot, nm_buf_t *v)
-{
-	free(*slot);
-	*slot = nm_xstrndup(v->data ? v->data : "", v->len);
+	return srv_req_head(&f->r, &f->r.hval, at, n, ctx.cfg.max_header);
 }
 
 static int on_header_value_complete(llhttp_t *p)
 {
-	fz_t *f = p->data;
-	req_t *r = &f->r;
-	const char *name = r->hname.data ? r->hname.data : "";
-	if (!strcasecmp(name, "x-brain-id"))
-		keep(&r->brain_id, &r->hval);
-	else if (!strcasecmp(name, "content-type"))
-		keep(&r->ctype, &r->hval);
-	else if (!strcasecmp(name, "authorization"))
-		keep(&r->authz, &r->hval);
-	else if (!strcasecmp(name, "accept"))
-		keep(&r->accept, &r->hval);
-	else if (!strcasecmp(name, "origin"))
-		keep(&r->origin, &r->hval);
-	else if (!strcasecmp(name, "x-request-id"))
-		keep(&r->reqid_in, &r->hval);
-	nm_buf_reset(&r->hname);
-	nm_buf_reset(&r->hval);
+	srv_req_header_done(&((fz_t *)p->data)->r);
 	return 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
 	fz_t *f = p->data;
-	req_t *r = &f->r;
-	const char *url = r->url.data ? r->url.data : "";
-	const char *q = memchr(url, '?', r->url.len);
-	size_t plen = q ? (size_t)(q - url) : r->url.len;
-	srv_route_match(llhttp_get_method(p), url, plen, &r->match);
-	unsigned flags = r->match.route ? r->match.route->flags : 0;
-	bool ndjson = r->ctype && strncasecmp(r->ctype, "application/x-ndjson", 20) == 0;
-	r->body_limit = flags & SRV_R_IMPORT ? (ndjson ? ctx.cfg.max_ndjson : ctx.cfg.max_import)
-	              : flags & SRV_R_BATCH ? ctx.cfg.max_batch : ctx.cfg.max_body;
-	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)r->body_limit) {
-		f->error = 413;
-		return -1;
-	}
-	return 0;
+	return srv_req_head_done(&f->r, llhttp_get_method(p), &ctx.cfg, p->flags & F_CONTENT_LENGTH, p->content_length);
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
 	fz_t *f = p->data;
-	if ((int64_t)(f->r.body_bytes + n) > f->r.body_limit) {
-		f->error = 413;
+	if (srv_req_body_bytes(&f->r, n) < 0)
 		return -1;
-	}
-	f->r.body_bytes += n;
 	nm_buf_append(&f->r.body, at, n);
 	return 0;
 }
@@ -488,8 +407,9 @@ static llhttp_errno_t parse(fz_t *f, const char *data, size_t len, size_t piece)
 			break; /* HPE_PAUSED_UPGRADE: the rest is WebSocket frames; else a 400/413/431 */
 		off += n;
 	}
-	req_clear(&f->r);
-	mix(f, &f->error, sizeof f->error);
+	int error = f->r.error;
+	srv_req_reset(&f->r);
+	mix(f, &error, sizeof error);
 	return e;
 }
 
