@@ -15,12 +15,13 @@
  *
  * Top-k (term at a time, with the MaxScore bound): a phrase adds at most
  * its score term at the highest frequency and the shortest document its
- * list has seen. Phrases are read highest bound first, each
- * posting adding a candidate. Once the bounds of the phrases still unread
- * sum to less than the k-th best partial score so far, no document outside
- * the candidates can reach the top k: the remaining phrases — the common
- * terms, with the long lists — are only looked up (binary search) for the
- * candidates. The final scores are summed in query order, so they are the
+ * list has seen. Phrases are read highest bound first, each posting adding
+ * a candidate. Once the bounds of the phrases still unread sum to less than
+ * the k-th best partial score so far, no document outside the candidates
+ * can reach the top k, nor can a candidate whose partial score plus those
+ * bounds stays below it: the remaining phrases — the common terms, with the
+ * long lists — are only merged (galloping) with the few candidates left.
+ * The final scores are summed in query order, so the top k carry the
  * exhaustive scores, bit for bit.
  */
 #include "gindex_text.h"
@@ -340,13 +341,13 @@ static size_t cand_find(const cands_t *c, uint32_t doc, bool *found)
 	return h;
 }
 
-static void cand_grow(cands_t *c)
+static void cand_rehash(cands_t *c, size_t cap)
 {
-	size_t ocap = c->mask + 1;
+	size_t ocap = c->slot ? c->mask + 1 : 0;
 	uint32_t *old = c->slot;
-	c->mask = ocap * 2 - 1;
-	c->slot = nm_xcalloc(ocap * 2 * 2, sizeof *c->slot);
-	for (size_t i = 0; old && i < ocap; i++)
+	c->mask = cap - 1;
+	c->slot = nm_xcalloc(cap * 2, sizeof *c->slot);
+	for (size_t i = 0; i < ocap; i++)
 		if (old[i * 2]) {
 			bool f;
 			size_t h = cand_find(c, old[i * 2] - 1, &f);
@@ -356,21 +357,33 @@ static void cand_grow(cands_t *c)
 	free(old);
 }
 
-/* The candidate of doc; a new one (if add) or SIZE_MAX. */
-static size_t cand_get(cands_t *c, uint32_t doc, bool add)
+static void cand_reserve(cands_t *c, size_t n)
+{
+	c->cap = n;
+	c->doc = nm_xrealloc(c->doc, sizeof *c->doc * c->cap);
+	c->partial = nm_xrealloc(c->partial, sizeof *c->partial * c->cap);
+	c->contrib = nm_xrealloc(c->contrib, sizeof *c->contrib * c->cap * c->nphr);
+}
+
+/* Room for about hint candidates before anything grows. */
+static void cand_init(cands_t *c, size_t hint)
+{
+	size_t cap = 64;
+	while (cap < hint * 2)
+		cap *= 2;
+	cand_rehash(c, cap);
+	cand_reserve(c, cap / 2);
+}
+
+/* The candidate of doc, added if new. */
+static size_t cand_get(cands_t *c, uint32_t doc)
 {
 	bool found;
 	size_t h = cand_find(c, doc, &found);
 	if (found)
 		return c->slot[h * 2 + 1] - 1;
-	if (!add)
-		return SIZE_MAX;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
-		c->doc = nm_xrealloc(c->doc, sizeof *c->doc * c->cap);
-		c->partial = nm_xrealloc(c->partial, sizeof *c->partial * c->cap);
-		c->contrib = nm_xrealloc(c->contrib, sizeof *c->contrib * c->cap * c->nphr);
-	}
+	if (c->n == c->cap)
+		cand_reserve(c, c->cap * 2);
 	size_t k = c->n++;
 	c->doc[k] = doc;
 	c->partial[k] = 0.0;
@@ -378,8 +391,34 @@ static size_t cand_get(cands_t *c, uint32_t doc, bool add)
 	c->slot[h * 2] = doc + 1;
 	c->slot[h * 2 + 1] = (uint32_t)k + 1;
 	if (c->n * 2 > c->mask + 1)
-		cand_grow(c);
+		cand_rehash(c, (c->mask + 1) * 2);
 	return k;
+}
+
+/* A candidate by its document, to merge candidates with posting lists. */
+typedef struct by_doc_entry {
+	uint32_t doc, cand;
+} by_doc_t;
+
+static int by_doc(const void *a, const void *b)
+{
+	uint32_t x = ((const by_doc_t *)a)->doc, y = ((const by_doc_t *)b)->doc;
+	return x < y ? -1 : x > y;
+}
+
+/* The first posting at or after `from` whose document is >= doc:
+ * galloping, then binary search. */
+static uint32_t post_seek(const post_t *v, uint32_t n, uint32_t from, uint32_t doc)
+{
+	uint32_t step = 1, lo = from, hi = from;
+	while (hi < n && v[hi].doc < doc) {
+		lo = hi + 1;
+		hi = from + step;
+		step *= 2;
+	}
+	if (hi > n)
+		hi = n;
+	return lo + post_find(v + lo, hi - lo, doc);
 }
 
 /* The k-th largest of v[0..n) (v is reordered); k in 1..n. Three-way
@@ -446,37 +485,51 @@ void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt
 	}
 	qsort(ord, np, sizeof *ord, by_bound);
 	cands_t c = {.nphr = np};
-	cand_grow(&c);
+	cand_init(&c, ph[ord[0].i].n + (size_t)k);
 	bool adding = true;
-	double *scratch = NULL;
+	double *scratch = NULL, best = 0.0; /* best: the highest partial score */
+	by_doc_t *in_order = NULL;          /* candidates still scored, by document, once no more are added */
+	size_t nlive = 0;
 	for (size_t o = 0; o < np; o++) {
 		const phrase_t *p = &ph[ord[o].i];
 		size_t pi = ord[o].i;
 		rest -= p->bound;
 		if (adding) {
 			for (uint32_t j = 0; j < p->n; j++) {
-				size_t ci = cand_get(&c, p->v[j].doc, true);
+				size_t ci = cand_get(&c, p->v[j].doc);
 				double s = nm__bm25_tf(p->idf, p->v[j].freq, p->v[j].len, avgdl);
 				c.contrib[ci * np + pi] = s;
 				c.partial[ci] += s;
+				if (c.partial[ci] > best)
+					best = c.partial[ci];
 			}
 		} else {
-			for (size_t ci = 0; ci < c.n && p->n; ci++) {
-				uint32_t at = post_find(p->v, p->n, c.doc[ci]);
-				if (at == p->n || p->v[at].doc != c.doc[ci])
+			uint32_t at = 0;
+			for (size_t x = 0; x < nlive && at < p->n; x++) {
+				size_t ci = in_order[x].cand;
+				at = post_seek(p->v, p->n, at, in_order[x].doc);
+				if (at == p->n || p->v[at].doc != in_order[x].doc)
 					continue;
-				double s = nm__bm25_tf(p->idf, p->v[at].freq, p->v[at].len, avgdl);
-				c.contrib[ci * np + pi] = s;
-				c.partial[ci] += s;
+				c.contrib[ci * np + pi] = nm__bm25_tf(p->idf, p->v[at].freq, p->v[at].len, avgdl);
 			}
 		}
-		if (adding && c.n >= (size_t)k && o + 1 < np) {
+		/* rest bounds any document not yet seen (margin: rounding); the
+		 * k-th partial score is at most the best one */
+		if (adding && c.n >= (size_t)k && o + 1 < np && rest * (1.0 + 1e-9) < best) {
 			scratch = nm_xrealloc(scratch, sizeof *scratch * c.n);
 			memcpy(scratch, c.partial, sizeof *scratch * c.n);
 			double kth = kth_largest(scratch, c.n, (size_t)k);
-			/* rest bounds any document not yet seen (margin: rounding) */
-			if (rest * (1.0 + 1e-9) < kth)
+			if (rest * (1.0 + 1e-9) < kth) {
+				/* from now on only candidates that can still reach the
+				 * k-th partial score are scored (the others stay below it
+				 * whatever the rest adds), in document order */
 				adding = false;
+				in_order = nm_xmalloc(sizeof *in_order * c.n);
+				for (size_t x = 0; x < c.n; x++)
+					if (c.partial[x] + rest * (1.0 + 1e-9) >= kth)
+						in_order[nlive++] = (by_doc_t){c.doc[x], (uint32_t)x};
+				qsort(in_order, nlive, sizeof *in_order, by_doc);
+			}
 		}
 	}
 	/* final scores in query order; only those reaching the k-th are sorted */
@@ -511,6 +564,7 @@ void nm__gxt_search(const nm_gxt_t *t, const nm_strv_t *terms, int64_t k, nm_gxt
 	free(ph);
 	free(ord);
 	free(scratch);
+	free(in_order);
 	free(c.doc);
 	free(c.contrib);
 	free(c.partial);
