@@ -8,7 +8,8 @@
  * slot. Each neuron keeps its out- and in-synapses and its fibers as slot
  * lists in creation order; the key map lists neurons per matching key
  * (nm_text_key of the content); time neurons with a denoted interval and
- * fibers with a time_start are also kept sorted by time.
+ * fibers with a time_start are also kept sorted by time; the fibers'
+ * search texts are inverted lists by fiber slot (gindex_text.c).
  *
  * Invariants:
  *  1. A live synapse's slot is in its source's out list and its target's
