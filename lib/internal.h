@@ -207,6 +207,10 @@ int nm__exists(nm_err_t *err, const char *kind, const char *id);
 /* Does fiber f satisfy the non-ordering parts of filter q? Shared by
  * backends that filter in C (memory) and as a re-check (sqlite). */
 bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q);
+/* Does an update to f change the fiber's search text (store.h
+ * nm_tx_fiber_search), given the anchor and summary it has now? The text
+ * follows changes of those two only. */
+bool nm__fiber_retext(const char *anchor, const char *summary, const nm_fiber_t *f);
 /* qsort-style comparison for fiber ordering; a and b carry their creation
  * sequence in seq_a/seq_b for ties. */
 int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b, int64_t seq_b,

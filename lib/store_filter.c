@@ -14,6 +14,16 @@
 #include "mem.h"
 #include "text.h"
 
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool nm__fiber_retext(const char *anchor, const char *summary, const nm_fiber_t *f)
+{
+	return !same_str(anchor, f->anchor_neuron_id) || !same_str(summary, f->summary);
+}
+
 bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q)
 {
 	if (q->contains_neuron && !nm_strv_has(&f->neuron_ids, q->contains_neuron))

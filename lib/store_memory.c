@@ -640,12 +640,10 @@ static int mem_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	if (!o)
 		return nm__not_found(err, "Fiber", f->id);
 	nm__mem_will_update(mb, K_FIBER, o);
-	bool retext = strcmp(o->fib.anchor_neuron_id ? o->fib.anchor_neuron_id : "",
-	                     f->anchor_neuron_id ? f->anchor_neuron_id : "") != 0 ||
-	              strcmp(o->fib.summary ? o->fib.summary : "", f->summary ? f->summary : "") != 0;
+	bool retext = nm__fiber_retext(o->fib.anchor_neuron_id, o->fib.summary, f);
 	nm_fiber_clear(&o->fib);
 	nm_fiber_copy(&o->fib, f);
-	if (retext) { /* as SQLite: the text follows summary and anchor changes only */
+	if (retext) {
 		free(o->ftext);
 		o->ftext = search_text(mb, f);
 	}

@@ -184,10 +184,6 @@ static void fiber_key_clear(fiber_key_t *k)
 	free(k->summary);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
 
 /* Look-up rows are rewritten only when what they are made of changed:
  * reinforcement updates fibers on every query, changing counters only. */
@@ -198,7 +194,7 @@ int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	int rc = fiber_key(c, f->id, &k, err);
 	bool reindex = rc == 0 && !(nm_strv_eq(&k.neurons, &f->neuron_ids) && nm_strv_eq(&k.tags, &f->tags) &&
 	                            k.t0 == f->time_start && k.t1 == f->time_end);
-	bool retext = rc == 0 && !(same_str(k.anchor, f->anchor_neuron_id) && same_str(k.summary, f->summary));
+	bool retext = rc == 0 && nm__fiber_retext(k.anchor, k.summary, f);
 	if (reindex)
 		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
 	if (rc == 0) {
