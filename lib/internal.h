@@ -23,6 +23,7 @@ struct nm_tx {
 	bool write;
 	int64_t rows;               /* objects changed since the last savepoint */
 	nm_gx_log_t *gx_log;        /* write transactions: what changed, for the graph index (gindex.h) */
+	uint64_t cluster_gen;       /* cluster backends' write transactions: the brain's generation when it began */
 };
 
 /*
@@ -37,12 +38,19 @@ struct nm_tx {
 struct nm_backend {
 	const char *name;
 	bool evictable;             /* brains may be closed and reopened (persistent) */
+	/* Shared by several nmemd processes (postgres): other nodes write too.
+	 * Such a backend numbers each brain's commits (its generation: the
+	 * write transaction's cluster_gen + 1 after commit) and provides gen,
+	 * changes, catalog_get and read_begin_at (brain.c nm_brain_sync). */
+	bool cluster;
 
 	int (*open)(const nm_store_opts_t *o, void **bs, nm_err_t *err);
 	void (*close)(void *bs);
 	/* Calls cb with each stored brain record (taken: cb owns it). */
 	int (*catalog_load)(void *bs, int (*cb)(void *arg, nm_brain_rec_t *rec), void *arg, nm_err_t *err);
 	int (*catalog_put)(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err);
+	/* cluster: one stored record (1, *out filled), 0 when there is none */
+	int (*catalog_get)(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *err);
 	int (*catalog_delete)(void *bs, const char *id, nm_err_t *err);
 
 	int (*brain_init)(void *bs, const nm_brain_rec_t *rec, nm_err_t *err);
@@ -51,6 +59,8 @@ struct nm_backend {
 	void (*brain_destroy)(void *bs, const nm_brain_rec_t *rec);
 
 	int (*read_begin)(void *bd, nm_tx_t **tx, nm_err_t *err);
+	/* cluster: a read transaction that sees at least generation need */
+	int (*read_begin_at)(void *bd, uint64_t need, nm_tx_t **tx, nm_err_t *err);
 	void (*read_end)(nm_tx_t *tx);
 	int (*write_begin)(void *bd, nm_tx_t **tx, nm_err_t *err);
 	int (*commit)(nm_tx_t *tx, nm_err_t *err);
@@ -58,6 +68,11 @@ struct nm_backend {
 	int (*savepoint)(nm_tx_t *tx, nm_err_t *err);
 	int (*release)(nm_tx_t *tx, nm_err_t *err);
 	void (*rollback_to)(nm_tx_t *tx);
+	/* cluster: the brain's committed generation now; the change logs of
+	 * generations (after, upto] appended to log (1 when some are no
+	 * longer kept: the caller rebuilds instead), read in tx. */
+	int (*gen)(void *bd, uint64_t *gen, nm_err_t *err);
+	int (*changes)(nm_tx_t *tx, uint64_t after, uint64_t upto, nm_gx_log_t *log, nm_err_t *err);
 	/* Record the contents' last-change time (written before commit). */
 	int (*set_updated_at)(nm_tx_t *tx, int64_t t, nm_err_t *err);
 
@@ -199,6 +214,7 @@ size_t nm__fts_phrase_count(const nm_strv_t *doc, const nm_strv_t *phrase);
 
 extern const nm_backend_t nm__backend_memory;
 extern const nm_backend_t nm__backend_sqlite;
+extern const nm_backend_t nm__backend_pg;
 
 /* Standard not-found / duplicate details, shared by backends. */
 int nm__not_found(nm_err_t *err, const char *kind, const char *id);

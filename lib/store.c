@@ -48,6 +48,8 @@ static const nm_backend_t *find_backend(const char *name)
 		return &nm__backend_sqlite;
 	if (strcmp(name, "memory") == 0)
 		return &nm__backend_memory;
+	if (strcmp(name, "postgres") == 0)
+		return &nm__backend_pg;
 	return NULL;
 }
 
@@ -98,7 +100,7 @@ nm_store_t *nm_store_open(const nm_store_opts_t *opts, nm_err_t *err)
 {
 	const nm_backend_t *be = find_backend(opts->backend);
 	if (!be) {
-		nm_err_set(err, NM_ST_INVALID, "storage: unknown backend '%s'; allowed: sqlite, memory", opts->backend);
+		nm_err_set(err, NM_ST_INVALID, "storage: unknown backend '%s'; allowed: sqlite, memory, postgres", opts->backend);
 		return NULL;
 	}
 	nm_store_t *st = nm_xcalloc(1, sizeof *st);

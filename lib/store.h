@@ -35,7 +35,7 @@ typedef struct nm_brain nm_brain_t;
 typedef struct nm_tx nm_tx_t;
 
 typedef struct nm_store_opts {
-	const char *backend;        /* "sqlite" (default) or "memory" */
+	const char *backend;        /* "sqlite" (default), "memory" or "postgres" */
 	const char *data_dir;       /* sqlite: directory holding catalog.db and brains/ */
 	int readers_per_brain;      /* sqlite: pooled read connections per open brain (default 4) */
 	int max_open_brains;        /* sqlite: LRU bound on brains with open files (default 256) */
@@ -44,6 +44,10 @@ typedef struct nm_store_opts {
 	int64_t mmap_bytes;         /* sqlite: mmap_size per connection (0 = no memory mapping) */
 	int64_t graph_budget;       /* bytes all brains' graph indexes may take (0 = no index) */
 	size_t query_cache_bytes;   /* per brain, for recent query answers (0 = no cache) */
+	const char *pg_url;         /* postgres: libpq connection URL of the primary */
+	const char *pg_read_url;    /* postgres: a streaming replica for reads (NULL = primary only) */
+	int pg_pool;                /* postgres: connections per server (default 8) */
+	const char *pg_sync_commit; /* postgres: synchronous_commit of write connections (NULL = server's) */
 } nm_store_opts_t;
 
 /* Counters for /metrics; read with relaxed atomics. */

@@ -67,6 +67,10 @@ typedef struct srv_config {
 	int64_t sqlite_mmap;
 	int64_t graph_budget;         /* graph.memory_budget: all brains' in-memory graph indexes */
 	int64_t qcache_bytes;         /* query_cache.max_bytes, per brain */
+	char *pg_url, *pg_read_url;   /* pg.url, pg.read_url (storage = postgres) */
+	int pg_pool;                  /* pg.pool_size */
+	char *pg_sync_commit;         /* pg.synchronous_commit ("" = the server's setting) */
+	char *node_id;                /* cluster.node_id ("" = host:port) */
 	double qcache_bucket;         /* query_cache.time_bucket, seconds */
 } srv_config_t;
 

@@ -77,6 +77,7 @@ static const struct {
 	{"--storage", "storage", true},    {"--workers", "workers", true}, {"--insecure", "insecure", false},
 	{"--config", NULL, true},          {"--set", NULL, true},
 	{"--restore", NULL, true},         {"--brain", NULL, true},
+	{"--pg", "pg.url", true},          {"--pg-read", "pg.read_url", true},
 };
 
 /* Parse argv in two passes: --config first, then everything else over it.
@@ -189,8 +190,17 @@ static int check_config(srv_ctx_t *ctx)
 		free(c->host);
 		c->host = nm_xstrdup("127.0.0.1");
 	}
-	if (strcmp(c->storage, "sqlite") && strcmp(c->storage, "memory")) {
-		fprintf(stderr, "nmemd: storage: unknown backend '%s'; allowed: sqlite, memory\n", c->storage);
+	if (strcmp(c->storage, "sqlite") && strcmp(c->storage, "memory") && strcmp(c->storage, "postgres")) {
+		fprintf(stderr, "nmemd: storage: unknown backend '%s'; allowed: sqlite, memory, postgres\n", c->storage);
+		return -1;
+	}
+	if (!strcmp(c->storage, "postgres") && !*c->pg_url) {
+		fprintf(stderr, "nmemd: storage postgres needs a connection URL: --pg postgresql://user@host:port/db "
+		                "(or pg.url)\n");
+		return -1;
+	}
+	if (strcmp(c->storage, "postgres") && (*c->pg_url || *c->pg_read_url)) {
+		fprintf(stderr, "nmemd: --pg / pg.url and --pg-read / pg.read_url need --storage postgres\n");
 		return -1;
 	}
 	if (c->port < 1 || c->port > 65535) {
@@ -351,6 +361,10 @@ static nm_store_t *open_store(srv_ctx_t *ctx)
 		.mmap_bytes = c->sqlite_mmap,
 		.graph_budget = c->graph_budget,
 		.query_cache_bytes = (size_t)c->qcache_bytes,
+		.pg_url = c->pg_url,
+		.pg_read_url = c->pg_read_url,
+		.pg_pool = (int)c->pg_pool,
+		.pg_sync_commit = c->pg_sync_commit,
 	};
 	nm_err_t err = {0};
 	nm_store_t *st = nm_store_open(&o, &err);

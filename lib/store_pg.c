@@ -1,0 +1,648 @@
+/*
+ * store_pg.c — the PostgreSQL backend: the store, its catalog, brains,
+ * transactions and the statement texts. The per-object operations live in
+ * store_pg_neuron.c, _fiber.c and _meta.c; pools and statement execution
+ * in store_pg_conn.c; the schema in store_pg_schema.c.
+ *
+ * Invariants:
+ *  1. A brain is the rows keyed by its number b (nm_bstate.b, found by the
+ *     record's `file` name); creating a brain inserts its nm_bstate row,
+ *     deleting it deletes every row with its b.
+ *  2. Every write transaction takes the brain's transaction-scoped
+ *     advisory lock before it reads anything, then reads the brain's
+ *     generation. Writes to one brain are therefore serial across every
+ *     node sharing the database — the single-writer model the engine was
+ *     built on (find-or-create of entities, co-occurrence pairs) holds for
+ *     the cluster, so two nodes encoding "Alice" at once make one neuron —
+ *     while different brains write in parallel. (Unique constraints alone
+ *     would cover neuron ids, not the engine's look-then-insert steps.)
+ *  3. A commit bumps the generation by one and stores what the
+ *     transaction changed (the graph index's change log) under the new
+ *     generation in nm_changes, in the same transaction: a node that
+ *     finds the generation ahead of its index replays those rows
+ *     (brain.c nm_brain_sync). The newest NM_PG_CHANGES_KEPT are kept.
+ *  4. Read transactions are REPEATABLE READ, READ ONLY: one snapshot.
+ *     With a replica configured, a read transaction runs there only when
+ *     the replica has replayed the generation the caller requires
+ *     (nm_brain_sync's), else on the primary (read-your-writes).
+ *  5. Object counters are kept per transaction (pdelta_t) and written to
+ *     nm_bstate by the commit statement; savepoints save and restore them.
+ */
+#include "store_pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "gindex.h"
+#include "isotime.h"
+#include "jsonw.h"
+#include "mem.h"
+
+#define NM_PG_LOCK_BRAIN 0x6e6d6272 /* advisory lock class of brain writers ("nmbr") */
+#define NM_PG_CHANGES_KEPT 10000    /* change-log rows kept per brain */
+
+#define FCOLS "seq, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end, coherence, salience, frequency," \
+              " summary, tags, metadata, created_at"
+#define NCOLS "n.seq, n.id, n.type, n.content, n.metadata, n.created_at"
+
+const char *const nm__pg_fixed_sql[PQ__COUNT] = {
+	[PQ_NEURON_INSERT] = "INSERT INTO nm_neurons (b, id, ihash, type, content, chash, khash, lcontent, metadata,"
+	                     " created_at, decay_rate, s_created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+	                     " $12) ON CONFLICT (b, id) DO NOTHING RETURNING seq",
+	[PQ_NEURON_GET] = "SELECT " NCOLS " FROM nm_neurons n WHERE n.b = $1 AND n.id = $2",
+	[PQ_NEURON_SEQ] = "SELECT seq FROM nm_neurons WHERE b = $1 AND id = $2",
+	[PQ_NEURON_UPDATE] = "UPDATE nm_neurons SET type = $3, content = $4, chash = $5, khash = $6, lcontent = $7,"
+	                     " metadata = $8, created_at = $9 WHERE b = $1 AND id = $2 RETURNING seq",
+	/* the neuron, every synapse touching it (a loop once) and its span */
+	[PQ_NEURON_DELETE] = "WITH n AS (DELETE FROM nm_neurons WHERE b = $1 AND id = $2 RETURNING seq),"
+	                     " s1 AS (DELETE FROM nm_synapses WHERE source IN (SELECT seq FROM n) RETURNING 1),"
+	                     " s2 AS (DELETE FROM nm_synapses WHERE target IN (SELECT seq FROM n)"
+	                     " AND source NOT IN (SELECT seq FROM n) RETURNING 1),"
+	                     " t AS (DELETE FROM nm_spans WHERE seq IN (SELECT seq FROM n))"
+	                     " SELECT (SELECT count(*) FROM n), (SELECT count(*) FROM s1) + (SELECT count(*) FROM s2)",
+	[PQ_SPAN_DELETE] = "DELETE FROM nm_spans WHERE seq = $1",
+	[PQ_SPAN_PUT] = "INSERT INTO nm_spans (seq, b, t0, t1) VALUES ($1, $2, $3, $4)",
+	/* a span starting before t0 - (longest span) cannot reach t0; $5: the
+	 * longest written by this transaction, not yet in nm_bstate */
+	[PQ_SPAN_OVERLAP] = "SELECT " NCOLS " FROM nm_spans s JOIN nm_neurons n ON n.seq = s.seq WHERE s.b = $1"
+	                    " AND s.t0 <= $3 AND s.t0 >= $2 - greatest((SELECT max_span FROM nm_bstate WHERE b = $1), $5)"
+	                    " AND s.t1 >= $2 ORDER BY s.t0 DESC, s.seq DESC LIMIT $4",
+	[PQ_SPAN_EXACT] = "SELECT " NCOLS " FROM nm_spans s JOIN nm_neurons n ON n.seq = s.seq WHERE s.b = $1"
+	                  " AND s.t0 = $2 AND s.t1 = $3 ORDER BY s.seq DESC LIMIT $4",
+	[PQ_STATE_GET] = "SELECT activation, access_frequency, last_activated, decay_rate, s_created_at FROM nm_neurons"
+	                 " WHERE b = $1 AND id = $2",
+	[PQ_STATE_PUT] = "UPDATE nm_neurons SET activation = $3, access_frequency = $4, last_activated = $5,"
+	                 " decay_rate = $6, s_created_at = $7 WHERE b = $1 AND id = $2",
+	[PQ_SYN_INSERT] = "INSERT INTO nm_synapses (b, id, source, target, type, weight, direction, metadata,"
+	                  " reinforced_count, last_activated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+	                  " $10, $11) ON CONFLICT (b, id) DO NOTHING RETURNING seq",
+	[PQ_SYN_GET] = "SELECT s.seq, s.id, a.id, t.id, s.type, s.weight, s.direction, s.metadata, s.reinforced_count,"
+	               " s.last_activated, s.created_at FROM nm_synapses s JOIN nm_neurons a ON a.seq = s.source"
+	               " JOIN nm_neurons t ON t.seq = s.target WHERE s.b = $1 AND s.id = $2",
+	[PQ_SYN_UPDATE] = "UPDATE nm_synapses SET source = $3, target = $4, type = $5, weight = $6, direction = $7,"
+	                  " metadata = $8, reinforced_count = $9, last_activated = $10, created_at = $11"
+	                  " WHERE b = $1 AND id = $2",
+	[PQ_SYN_DELETE] = "DELETE FROM nm_synapses WHERE b = $1 AND id = $2",
+	[PQ_FIBER_INSERT] = "INSERT INTO nm_fibers (b, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end,"
+	                    " coherence, salience, frequency, summary, tags, metadata, created_at) VALUES ($1, $2, $3,"
+	                    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (b, id) DO NOTHING"
+	                    " RETURNING seq",
+	[PQ_FIBER_GET] = "SELECT " FCOLS " FROM nm_fibers WHERE b = $1 AND id = $2",
+	[PQ_FIBER_KEY] = "SELECT seq, neuron_ids, tags, time_start, time_end, anchor_id, summary FROM nm_fibers"
+	                 " WHERE b = $1 AND id = $2",
+	[PQ_FIBER_UPDATE] = "UPDATE nm_fibers SET neuron_ids = $3, synapse_ids = $4, anchor_id = $5, time_start = $6,"
+	                    " time_end = $7, coherence = $8, salience = $9, frequency = $10, summary = $11, tags = $12,"
+	                    " metadata = $13, created_at = $14 WHERE b = $1 AND seq = $2",
+	/* the fiber and its typed memory; the count says whether there was one */
+	[PQ_FIBER_DELETE] = "WITH f AS (DELETE FROM nm_fibers WHERE b = $1 AND seq = $2),"
+	                    " tm AS (DELETE FROM nm_typed WHERE b = $1 AND fiber_id = $3 RETURNING 1)"
+	                    " SELECT count(*) FROM tm",
+	[PQ_FIBER_BY_SEQS] = "SELECT " FCOLS " FROM nm_fibers WHERE seq = ANY($1::int8[])",
+	[PQ_FN_PUT] = "INSERT INTO nm_fiber_neurons (b, nhash, fseq) SELECT $1, unnest($2::int8[]), $3"
+	              " ON CONFLICT DO NOTHING",
+	[PQ_FN_DELETE] = "DELETE FROM nm_fiber_neurons WHERE b = $1 AND nhash = ANY($2::int8[]) AND fseq = $3",
+	[PQ_FT_PUT] = "INSERT INTO nm_fiber_tags (b, thash, fseq) SELECT $1, unnest($2::int8[]), $3"
+	              " ON CONFLICT DO NOTHING",
+	[PQ_FT_DELETE] = "DELETE FROM nm_fiber_tags WHERE b = $1 AND thash = ANY($2::int8[]) AND fseq = $3",
+	[PQ_FTEXT_PUT] = "INSERT INTO nm_ftext (fseq, b, text, ntok) VALUES ($1, $2, $3, $4)",
+	[PQ_FTEXT_DELETE] = "DELETE FROM nm_ftext WHERE fseq = $1 RETURNING text, ntok",
+	[PQ_FTEXT_GET] = "SELECT t.text FROM nm_ftext t JOIN nm_fibers f ON f.seq = t.fseq WHERE f.b = $1 AND f.id = $2",
+	[PQ_FTERM_PUT] = "INSERT INTO nm_fterms (b, thash, fseq) SELECT $1, unnest($2::int8[]), $3"
+	                 " ON CONFLICT DO NOTHING",
+	[PQ_FTERM_DELETE] = "DELETE FROM nm_fterms WHERE b = $1 AND thash = ANY($2::int8[]) AND fseq = $3",
+	[PQ_ANCHOR_TEXT] = "SELECT content FROM nm_neurons WHERE b = $1 AND id = $2",
+	[PQ_FSEARCH] = "SELECT fseq, text, ntok FROM nm_ftext WHERE fseq IN"
+	               " (SELECT fseq FROM nm_fterms WHERE b = $1 AND thash = ANY($2::int8[]))",
+	[PQ_NEAR_BEFORE] = "SELECT " FCOLS " FROM nm_fibers WHERE b = $1 AND time_start <= $2 AND time_start >= $3"
+	                   " ORDER BY time_start DESC, seq DESC LIMIT $4",
+	[PQ_NEAR_AFTER] = "SELECT " FCOLS " FROM nm_fibers WHERE b = $1 AND time_start > $2 AND time_start <= $3"
+	                  " ORDER BY time_start ASC, seq DESC LIMIT $4",
+	[PQ_FIBER_CURSOR] = "SELECT " FCOLS " FROM nm_fibers WHERE b = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+	/* (xmax = 0): the row was inserted, not updated */
+	[PQ_TM_PUT] = "INSERT INTO nm_typed (b, fiber_id, memory_type, json) VALUES ($1, $2, $3, $4)"
+	              " ON CONFLICT (b, fiber_id) DO UPDATE SET memory_type = excluded.memory_type, json = excluded.json"
+	              " RETURNING (xmax = 0)",
+	[PQ_TM_SCAN] = "SELECT fiber_id, json FROM nm_typed WHERE b = $1 ORDER BY seq",
+	[PQ_TM_GET] = "SELECT json FROM nm_typed WHERE b = $1 AND fiber_id = $2",
+	[PQ_TM_COUNTS] = "SELECT memory_type, count(*) FROM nm_typed WHERE b = $1 GROUP BY memory_type",
+	[PQ_PROJ_PUT] = "INSERT INTO nm_projects (b, id, json) VALUES ($1, $2, $3) ON CONFLICT (b, id)"
+	                " DO UPDATE SET json = excluded.json RETURNING (xmax = 0)",
+	[PQ_PROJ_SCAN] = "SELECT id, json FROM nm_projects WHERE b = $1 ORDER BY seq",
+	[PQ_META_GET] = "SELECT snapshot_meta FROM nm_bstate WHERE b = $1",
+	[PQ_META_PUT] = "UPDATE nm_bstate SET snapshot_meta = $2 WHERE b = $1",
+	[PQ_STATS] = "SELECT neurons, synapses, fibers, typed_memories, projects, updated_at, doc_rows, doc_tokens"
+	             " FROM nm_bstate WHERE b = $1",
+	[PQ_COUNTS_SINCE] = "SELECT count(*) FROM nm_fibers WHERE b = $1 AND created_at >= $2",
+	[PQ_DECAY_SCAN_N] = "SELECT seq, id, activation, last_activated, decayed_at, s_created_at FROM nm_neurons"
+	                    " WHERE b = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+	[PQ_DECAY_SCAN_S] = "SELECT seq, id, weight, last_activated, decayed_at, created_at FROM nm_synapses"
+	                    " WHERE b = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+	[PQ_DECAY_SET_N] = "UPDATE nm_neurons SET activation = $2, decayed_at = coalesce($3, decayed_at) WHERE seq = $1",
+	[PQ_DECAY_SET_S] = "UPDATE nm_synapses SET weight = $2, decayed_at = coalesce($3, decayed_at) WHERE seq = $1",
+	[PQ_ORPHAN_SCAN] = "SELECT n.seq, n.id FROM nm_neurons n WHERE n.b = $1 AND n.seq > $2"
+	                   " AND NOT EXISTS (SELECT 1 FROM nm_synapses WHERE source = n.seq)"
+	                   " AND NOT EXISTS (SELECT 1 FROM nm_synapses WHERE target = n.seq)"
+	                   " AND NOT EXISTS (SELECT 1 FROM nm_fiber_neurons WHERE b = $1 AND nhash = n.ihash)"
+	                   " ORDER BY n.seq LIMIT $3",
+	[PQ_CLOCK_N] = "SELECT decayed_at FROM nm_neurons WHERE b = $1 AND id = $2",
+	[PQ_CLOCK_S] = "SELECT decayed_at FROM nm_synapses WHERE b = $1 AND id = $2",
+	[PQ_CLOCK_SET_N] = "UPDATE nm_neurons SET decayed_at = $3 WHERE b = $1 AND id = $2",
+	[PQ_CLOCK_SET_S] = "UPDATE nm_synapses SET decayed_at = $3 WHERE b = $1 AND id = $2",
+	[PQ_KV_PUT] = "INSERT INTO nm_kv (b, key, value) VALUES ($1, $2, $3) ON CONFLICT (b, key)"
+	              " DO UPDATE SET value = excluded.value",
+	[PQ_KV_GET] = "SELECT value FROM nm_kv WHERE b = $1 AND key = $2",
+	[PQ_KV_DEL] = "DELETE FROM nm_kv WHERE b = $1 AND key = $2",
+	[PQ_KV_SCAN] = "SELECT key, value FROM nm_kv WHERE b = $1 AND key >= $2 AND key > coalesce($3, '')"
+	               " ORDER BY key",
+	/* invariant 3: counters, generation, change log (and its oldest row
+	 * out), and a notification for the other nodes, in one statement */
+	[PQ_COMMIT_STATE] = "WITH u AS (UPDATE nm_bstate SET neurons = neurons + $2, synapses = synapses + $3,"
+	                    " fibers = fibers + $4, typed_memories = typed_memories + $5, projects = projects + $6,"
+	                    " doc_rows = doc_rows + $7, doc_tokens = doc_tokens + $8, max_span = greatest(max_span, $9),"
+	                    " updated_at = coalesce($10, updated_at), gen = gen + 1 WHERE b = $1 RETURNING gen),"
+	                    " c AS (INSERT INTO nm_changes (b, gen, log) SELECT $1, gen, $11 FROM u),"
+	                    " p AS (DELETE FROM nm_changes WHERE b = $1 AND gen = (SELECT gen FROM u) - $12)"
+	                    " SELECT gen, pg_notify('nmemd_changes', format('%s %s', $1::int, gen)) FROM u",
+	[PQ_GEN] = "SELECT gen FROM nm_bstate WHERE b = $1",
+	[PQ_CHANGES] = "SELECT gen, log FROM nm_changes WHERE b = $1 AND gen > $2 AND gen <= $3 ORDER BY gen",
+};
+
+/* ---- store ---- */
+
+static int pg_open(const nm_store_opts_t *o, void **bs, nm_err_t *err)
+{
+	if (!o->pg_url || !*o->pg_url)
+		return nm_err_set(err, NM_ST_INVALID, "the postgres backend needs a connection URL (--pg / pg.url)");
+	pstore_t *ps = nm_xcalloc(1, sizeof *ps);
+	nm__pg_pool_init(&ps->primary, o->pg_url, o->pg_sync_commit, o->pg_pool);
+	nm__pg_pool_init(&ps->replica, o->pg_read_url && *o->pg_read_url ? o->pg_read_url : NULL, NULL, o->pg_pool);
+	pconn_t *c = nm__pg_take(&ps->primary, err);
+	int rc = c ? nm__pg_schema(c->pg, err) : -NM_ST_UNAVAILABLE;
+	if (c)
+		nm__pg_give(&ps->primary, c);
+	if (rc == 0 && ps->replica.url) { /* reachable at start, so a typo is not found by the first read */
+		pconn_t *r = nm__pg_take(&ps->replica, err);
+		if (!r)
+			rc = -NM_ST_UNAVAILABLE;
+		else
+			nm__pg_give(&ps->replica, r);
+	}
+	if (rc < 0) {
+		nm__pg_pool_free(&ps->primary);
+		nm__pg_pool_free(&ps->replica);
+		free(ps);
+		return rc;
+	}
+	*bs = ps;
+	return 0;
+}
+
+static void pg_close(void *bs)
+{
+	pstore_t *ps = bs;
+	nm__pg_pool_free(&ps->primary);
+	nm__pg_pool_free(&ps->replica);
+	free(ps);
+}
+
+/* Run a catalog statement on a primary connection of its own. */
+static PGresult *catalog_run(pstore_t *ps, const char *sql, pgp_t *p, nm_err_t *err)
+{
+	pconn_t *c = nm__pg_take(&ps->primary, err);
+	if (!c) {
+		pgp_free(p);
+		return NULL;
+	}
+	PGresult *r = PQexecParams(c->pg, sql, p->n, NULL, p->v, p->len, p->fmt, 0);
+	pgp_free(p);
+	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+		nm__pg_fail(c, r, err);
+		PQclear(r);
+		r = NULL;
+	}
+	nm__pg_give(&ps->primary, c);
+	return r;
+}
+
+static void row_rec(const PGresult *r, int i, nm_brain_rec_t *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = nm_xstrdup(PQgetvalue(r, i, 0));
+	out->name = nm_xstrdup(PQgetvalue(r, i, 1));
+	out->owner_id = PQgetisnull(r, i, 2) ? NULL : nm_xstrdup(PQgetvalue(r, i, 2));
+	out->is_public = PQgetvalue(r, i, 3)[0] == 't';
+	size_t n;
+	char *sw = nm__pg_bytea(r, i, 4, &n);
+	nm_strv_unpack(&out->shared_with, sw, n);
+	free(sw);
+	out->config = nm_config_default;
+	json_t *cfg = json_loads(PQgetvalue(r, i, 5), 0, NULL);
+	nm_config_decode(cfg, "", &out->config, NULL);
+	json_decref(cfg);
+	out->metadata = nm_xstrdup(PQgetvalue(r, i, 6));
+	out->created_at = nm__pg_i64(r, i, 7);
+	out->updated_at = nm__pg_i64(r, i, 8);
+	out->file = nm_xstrdup(PQgetvalue(r, i, 9));
+}
+
+#define REC_COLS "id, name, owner_id, is_public, shared_with, config, metadata, created_at, updated_at, file"
+
+static int pg_catalog_load(void *bs, int (*cb)(void *, nm_brain_rec_t *), void *arg, nm_err_t *err)
+{
+	pgp_t p = {0};
+	PGresult *r = catalog_run(bs, "SELECT " REC_COLS " FROM nm_brains ORDER BY seq", &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		nm_brain_rec_t rec;
+		row_rec(r, i, &rec);
+		rc = cb(arg, &rec);
+	}
+	PQclear(r);
+	return rc ? -NM_ST_INTERNAL : 0;
+}
+
+int nm__pg_catalog_get(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *err)
+{
+	pgp_t p = {0};
+	pgp_text(&p, id);
+	PGresult *r = catalog_run(bs, "SELECT " REC_COLS " FROM nm_brains WHERE id = $1", &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	int found = PQntuples(r) > 0;
+	if (found)
+		row_rec(r, 0, out);
+	PQclear(r);
+	return found;
+}
+
+static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err)
+{
+	const char *sql = create
+		? "INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		: "UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
+		  " metadata = $7, created_at = $8, updated_at = $9, file = $10 WHERE id = $1";
+	size_t swlen;
+	char *sw = nm_strv_pack(&rec->shared_with, &swlen);
+	nm_jw_t w;
+	nm_jw_init(&w);
+	nm_jw_config(&w, &rec->config);
+	pgp_t p = {0};
+	pgp_text(&p, rec->id);
+	pgp_text(&p, rec->name);
+	pgp_text(&p, rec->owner_id);
+	pgp_text(&p, rec->is_public ? "t" : "f");
+	pgp_bin(&p, sw, swlen);
+	pgp_text(&p, w.buf.data);
+	pgp_text(&p, rec->metadata ? rec->metadata : "{}");
+	pgp_int(&p, rec->created_at);
+	pgp_int(&p, rec->updated_at);
+	pgp_text(&p, rec->file);
+	PGresult *r = catalog_run(bs, sql, &p, err);
+	free(sw);
+	nm_jw_free(&w);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	PQclear(r);
+	return 0;
+}
+
+static int pg_catalog_delete(void *bs, const char *id, nm_err_t *err)
+{
+	pgp_t p = {0};
+	pgp_text(&p, id);
+	PGresult *r = catalog_run(bs, "DELETE FROM nm_brains WHERE id = $1", &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	PQclear(r);
+	return 0;
+}
+
+/* ---- brains ---- */
+
+static int pg_brain_init(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
+{
+	pgp_t p = {0};
+	pgp_text(&p, rec->file);
+	PGresult *r = catalog_run(bs, "INSERT INTO nm_bstate (file) VALUES ($1) ON CONFLICT (file) DO NOTHING", &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	PQclear(r);
+	return 0;
+}
+
+static int pg_brain_open(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_t *err)
+{
+	pgp_t p = {0};
+	pgp_text(&p, rec->file);
+	PGresult *r = catalog_run(bs, "SELECT b FROM nm_bstate WHERE file = $1", &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return nm_err_set(err, NM_ST_UNAVAILABLE, "brain %s has no storage in postgres", rec->id);
+	}
+	pbrain_t *pb = nm_xcalloc(1, sizeof *pb);
+	pb->ps = bs;
+	pb->b = (int32_t)nm__pg_i64(r, 0, 0);
+	PQclear(r);
+	*bd = pb;
+	return 0;
+}
+
+static void pg_brain_close(void *bd)
+{
+	free(bd);
+}
+
+/* Every row of the brain, in one transaction. */
+static void pg_brain_destroy(void *bs, const nm_brain_rec_t *rec)
+{
+	static const char *const tables[] = {"nm_neurons", "nm_spans", "nm_synapses", "nm_fibers",
+	                                     "nm_fiber_neurons", "nm_fiber_tags", "nm_ftext", "nm_fterms",
+	                                     "nm_typed", "nm_projects", "nm_kv", "nm_changes"};
+	nm_buf_t sql = {0};
+	nm_buf_puts(&sql, "WITH k AS (SELECT b FROM nm_bstate WHERE file = $1)");
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		nm_buf_printf(&sql, ", d%zu AS (DELETE FROM %s WHERE b = (SELECT b FROM k))", i, tables[i]);
+	nm_buf_puts(&sql, " DELETE FROM nm_bstate WHERE b = (SELECT b FROM k)");
+	pgp_t p = {0};
+	pgp_text(&p, rec->file);
+	PGresult *r = catalog_run(bs, sql.data, &p, NULL);
+	PQclear(r);
+	nm_buf_free(&sql);
+}
+
+/* ---- transactions ---- */
+
+static int begin(pbrain_t *pb, ppool_t *pool, const char *sql, nm_tx_t **tx, nm_err_t *err)
+{
+	pconn_t *c = nm__pg_take(pool, err);
+	if (!c)
+		return -NM_ST_UNAVAILABLE;
+	PGresult *r = NULL;
+	int rc = nm__pg_simple(c, sql, &r, err);
+	if (rc < 0) {
+		nm__pg_simple(c, "ROLLBACK", NULL, NULL);
+		nm__pg_give(pool, c);
+		return rc;
+	}
+	ptx_t *t = nm_xcalloc(1, sizeof *t);
+	t->pb = pb;
+	t->pool = pool;
+	t->c = c;
+	t->d.updated_at = NM_TIME_NONE;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		t->gen = (uint64_t)nm__pg_i64(r, 0, 0);
+	PQclear(r);
+	*tx = &t->base;
+	return 0;
+}
+
+static void finish(nm_tx_t *tx)
+{
+	ptx_t *t = PT(tx);
+	nm__pg_simple(t->c, "ROLLBACK", NULL, NULL);
+	nm__pg_give(t->pool, t->c);
+	free(t);
+}
+
+/* Invariant 4: the replica when it has what the caller needs. */
+static int pg_read_begin_at(void *bd, uint64_t need_gen, nm_tx_t **tx, nm_err_t *err)
+{
+	pbrain_t *pb = bd;
+	char sql[160];
+	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM nm_bstate WHERE b = %d",
+	         (int)pb->b);
+	if (pb->ps->replica.url && begin(pb, &pb->ps->replica, sql, tx, NULL) == 0) {
+		if (PT(*tx)->gen >= need_gen)
+			return 0;
+		finish(*tx); /* the replica is behind: the primary answers */
+	}
+	return begin(pb, &pb->ps->primary, sql, tx, err);
+}
+
+static int pg_read_begin(void *bd, nm_tx_t **tx, nm_err_t *err)
+{
+	return pg_read_begin_at(bd, 0, tx, err);
+}
+
+static void pg_read_end(nm_tx_t *tx)
+{
+	finish(tx);
+}
+
+/* Invariant 2: lock, then read the generation (a statement of its own, so
+ * its snapshot is taken after the lock is held). */
+static int pg_write_begin(void *bd, nm_tx_t **tx, nm_err_t *err)
+{
+	pbrain_t *pb = bd;
+	char sql[200];
+	snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d); SELECT gen FROM nm_bstate WHERE b = %d",
+	         NM_PG_LOCK_BRAIN, (int)pb->b, (int)pb->b);
+	int rc = begin(pb, &pb->ps->primary, sql, tx, err);
+	if (rc == 0)
+		(*tx)->cluster_gen = PT(*tx)->gen;
+	return rc;
+}
+
+/* The change log as stored: kind byte, id, NUL, …; "R" for a rebuild. */
+static char *pack_log(const nm_gx_log_t *log, size_t *len)
+{
+	nm_buf_t b = {0};
+	if (!log || log->rebuild) {
+		nm_buf_putc(&b, 'R');
+	} else {
+		for (size_t i = 0; i < log->n; i++) {
+			nm_buf_putc(&b, log->kinds[i]);
+			nm_buf_append(&b, log->ids[i], strlen(log->ids[i]) + 1);
+		}
+	}
+	return nm_buf_steal(&b, len);
+}
+
+static int pg_commit(nm_tx_t *tx, nm_err_t *err)
+{
+	ptx_t *t = PT(tx);
+	size_t loglen;
+	char *log = pack_log(tx->gx_log, &loglen);
+	pgp_t p = {0};
+	pgp_int(&p, t->pb->b);
+	pgp_int(&p, t->d.neurons);
+	pgp_int(&p, t->d.synapses);
+	pgp_int(&p, t->d.fibers);
+	pgp_int(&p, t->d.typed_memories);
+	pgp_int(&p, t->d.projects);
+	pgp_int(&p, t->d.doc_rows);
+	pgp_int(&p, t->d.doc_tokens);
+	pgp_int(&p, t->d.max_span);
+	pgp_time(&p, t->d.updated_at);
+	pgp_bin(&p, log, loglen);
+	pgp_int(&p, NM_PG_CHANGES_KEPT);
+	int64_t rc = nm__pg_exec(t->c, PQ_COMMIT_STATE, &p, err);
+	free(log);
+	if (rc >= 0)
+		rc = nm__pg_simple(t->c, "COMMIT", NULL, err);
+	if (rc < 0)
+		return (int)rc; /* the caller rolls back, which frees the tx */
+	nm__pg_give(t->pool, t->c);
+	free(t);
+	return 0;
+}
+
+static void pg_rollback(nm_tx_t *tx)
+{
+	finish(tx);
+}
+
+static int pg_savepoint(nm_tx_t *tx, nm_err_t *err)
+{
+	PT(tx)->saved = PT(tx)->d;
+	return nm__pg_simple(PT(tx)->c, "SAVEPOINT w", NULL, err);
+}
+
+static int pg_release(nm_tx_t *tx, nm_err_t *err)
+{
+	return nm__pg_simple(PT(tx)->c, "RELEASE w", NULL, err);
+}
+
+static void pg_rollback_to(nm_tx_t *tx)
+{
+	PT(tx)->d = PT(tx)->saved;
+	nm__pg_simple(PT(tx)->c, "ROLLBACK TO w; RELEASE w", NULL, NULL);
+}
+
+static int pg_set_updated_at(nm_tx_t *tx, int64_t t, nm_err_t *err)
+{
+	PT(tx)->d.updated_at = t;
+	return 0;
+}
+
+static int64_t pg_zero_bytes(nm_tx_t *tx)
+{
+	return 0;
+}
+
+/* ---- the cluster (brain.c) ---- */
+
+static int pg_gen(void *bd, uint64_t *gen, nm_err_t *err)
+{
+	pbrain_t *pb = bd;
+	pconn_t *c = nm__pg_take(&pb->ps->primary, err);
+	if (!c)
+		return -NM_ST_UNAVAILABLE;
+	pgp_t p = {0};
+	pgp_int(&p, pb->b);
+	PGresult *r = nm__pg_run(c, PQ_GEN, &p, err);
+	nm__pg_give(&pb->ps->primary, c);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	*gen = PQntuples(r) ? (uint64_t)nm__pg_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+/* Replay the change log rows (after, upto] into log; 1 when rows in that
+ * range are gone (pruned: the caller rebuilds), 0 when complete. */
+static int pg_changes(nm_tx_t *tx, uint64_t after, uint64_t upto, nm_gx_log_t *log, nm_err_t *err)
+{
+	pgp_t p = {0};
+	pgp_int(&p, PB(tx));
+	pgp_int(&p, (int64_t)after);
+	pgp_int(&p, (int64_t)upto);
+	PGresult *r = nm__pg_run(PT(tx)->c, PQ_CHANGES, &p, err);
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	int n = PQntuples(r);
+	int gone = (uint64_t)n != upto - after;
+	for (int i = 0; i < n && !gone; i++) {
+		size_t len;
+		char *b = nm__pg_bytea(r, i, 1, &len);
+		if (len == 1 && b[0] == 'R')
+			gone = 1;
+		for (size_t at = 0; !gone && at + 1 < len;) {
+			const char *id = b + at + 1;
+			nm__gx_log_note(log, b[at], id);
+			at += 2 + strlen(id);
+		}
+		free(b);
+	}
+	PQclear(r);
+	return gone;
+}
+
+const nm_backend_t nm__backend_pg = {
+	.name = "postgres",
+	.evictable = true,
+	.cluster = true,
+	.open = pg_open,
+	.close = pg_close,
+	.catalog_load = pg_catalog_load,
+	.catalog_get = nm__pg_catalog_get,
+	.catalog_put = pg_catalog_put,
+	.catalog_delete = pg_catalog_delete,
+	.brain_init = pg_brain_init,
+	.brain_open = pg_brain_open,
+	.brain_close = pg_brain_close,
+	.brain_destroy = pg_brain_destroy,
+	.read_begin = pg_read_begin,
+	.read_begin_at = pg_read_begin_at,
+	.read_end = pg_read_end,
+	.write_begin = pg_write_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
+	.set_updated_at = pg_set_updated_at,
+	.gen = pg_gen,
+	.changes = pg_changes,
+	.neuron_add = nm__pg_neuron_add,
+	.neuron_get = nm__pg_neuron_get,
+	.neuron_update = nm__pg_neuron_update,
+	.neuron_delete = nm__pg_neuron_delete,
+	.neuron_exists = nm__pg_neuron_exists,
+	.neuron_scan = nm__pg_neuron_scan,
+	.state_get = nm__pg_state_get,
+	.state_put = nm__pg_state_put,
+	.synapse_add = nm__pg_synapse_add,
+	.synapse_get = nm__pg_synapse_get,
+	.synapse_update = nm__pg_synapse_update,
+	.synapse_delete = nm__pg_synapse_delete,
+	.synapse_scan = nm__pg_synapse_scan,
+	.fiber_add = nm__pg_fiber_add,
+	.fiber_get = nm__pg_fiber_get,
+	.fiber_update = nm__pg_fiber_update,
+	.fiber_delete = nm__pg_fiber_delete,
+	.fiber_scan = nm__pg_fiber_scan,
+	.typed_memory_put = nm__pg_typed_memory_put,
+	.typed_memory_scan = nm__pg_typed_memory_scan,
+	.typed_memory_get = nm__pg_typed_memory_get,
+	.typed_memory_counts = nm__pg_typed_memory_counts,
+	.project_put = nm__pg_project_put,
+	.project_scan = nm__pg_project_scan,
+	.meta_get = nm__pg_meta_get,
+	.meta_put = nm__pg_meta_put,
+	.stats = nm__pg_stats,
+	.fiber_counts_since = nm__pg_fiber_counts_since,
+	.size_bytes = pg_zero_bytes,
+	.time_spans = nm__pg_time_spans,
+	.fiber_nearest = nm__pg_fiber_nearest,
+	.fiber_search = nm__pg_fiber_search,
+	.fiber_text = nm__pg_fiber_search_text,
+	.decay_scan = nm__pg_decay_scan,
+	.decay_set = nm__pg_decay_set,
+	.orphan_scan = nm__pg_orphan_scan,
+	.fiber_cursor = nm__pg_fiber_cursor,
+	.decay_clock = nm__pg_decay_clock,
+	.decay_clock_set = nm__pg_decay_clock_set,
+	.used_bytes = pg_zero_bytes,
+	.kv_put = nm__pg_kv_put,
+	.kv_get = nm__pg_kv_get,
+	.kv_del = nm__pg_kv_del,
+	.kv_scan = nm__pg_kv_scan,
+};
