@@ -76,6 +76,7 @@ static void brain_free(nm_brain_t *b)
 	pthread_rwlock_destroy(&b->gx_lock);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->wq_mu);
+	pthread_mutex_destroy(&b->sync_mu);
 	pthread_cond_destroy(&b->wq_cv);
 	nm_brain_rec_clear(&b->rec);
 	free(b->id);
@@ -164,7 +165,7 @@ int nm_brain_read_begin(nm_brain_t *b, nm_tx_t **tx, nm_err_t *err)
 	int rc = brain_use(b, &bd, err);
 	if (rc < 0)
 		return rc;
-	rc = be->read_begin(bd, tx, err);
+	rc = be->cluster ? be->read_begin_at(bd, atomic_load(&b->known_gen), tx, err) : be->read_begin(bd, tx, err);
 	if (rc < 0) {
 		brain_unuse(b);
 		return rc;
@@ -206,6 +207,9 @@ bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out)
 
 int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err)
 {
+	int rc = nm_brain_sync(b, err); /* cluster: counts another node changed */
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&b->mu);
 	if (b->stats_valid) {
 		*out = b->stats;
@@ -215,7 +219,7 @@ int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err)
 	uint64_t gen = b->stats_gen;
 	pthread_mutex_unlock(&b->mu);
 	nm_tx_t *tx;
-	int rc = nm_brain_read_begin(b, &tx, err);
+	rc = nm_brain_read_begin(b, &tx, err);
 	if (rc < 0)
 		return rc;
 	rc = tx->be->stats(tx, out, err);
@@ -229,6 +233,81 @@ int nm_brain_stats(nm_brain_t *b, nm_stats_t *out, nm_err_t *err)
 	}
 	pthread_mutex_unlock(&b->mu);
 	return 0;
+}
+
+/* Raise known_gen to at least g. */
+static void know(nm_brain_t *b, uint64_t g)
+{
+	uint64_t k = atomic_load(&b->known_gen);
+	while (k < g && !atomic_compare_exchange_weak(&b->known_gen, &k, g))
+		;
+}
+
+/* Replay the other nodes' commits (seen_gen, upto] into the index and
+ * drop what they made stale (sync_mu held). A range no longer kept in the
+ * change log drops the index, rebuilt by the next query. */
+static int catch_up(nm_brain_t *b, const nm_backend_t *be, uint64_t upto, nm_err_t *err)
+{
+	if (upto <= b->seen_gen)
+		return 0;
+	know(b, upto);
+	nm_gx_log_t log = {0};
+	nm_tx_t *tx;
+	int rc = nm_brain_read_begin(b, &tx, err);
+	if (rc == 0) {
+		rc = be->changes(tx, b->seen_gen, upto, &log, err);
+		nm_brain_read_end(tx);
+	}
+	if (rc < 0) {
+		nm__gx_log_free(&log);
+		return rc;
+	}
+	if (rc > 0) {
+		nm__gx_log_free(&log);
+		log.rebuild = true;
+	}
+	nm__gx_commit(b, &log);
+	nm__gx_log_free(&log);
+	pthread_mutex_lock(&b->mu);
+	b->stats_valid = false;
+	b->stats_gen++;
+	pthread_mutex_unlock(&b->mu);
+	atomic_fetch_add(&b->content_gen, 1); /* after the index has it (qcache.h) */
+	b->seen_gen = upto;
+	return 0;
+}
+
+int nm_brain_sync(nm_brain_t *b, nm_err_t *err)
+{
+	void *bs, *bd;
+	const nm_backend_t *be = nm__store_backend(b->st, &bs);
+	if (!be->cluster)
+		return 0;
+	int rc = brain_use(b, &bd, err);
+	if (rc < 0)
+		return rc;
+	uint64_t g = 0;
+	rc = be->gen(bd, &g, err);
+	brain_unuse(b);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&b->sync_mu);
+	rc = catch_up(b, be, g, err);
+	pthread_mutex_unlock(&b->sync_mu);
+	return rc;
+}
+
+/* After this node's commit of generation base + 1 (cluster backends):
+ * first what other nodes committed before it, then its own changes. */
+static void cluster_committed(nm_brain_t *b, const nm_backend_t *be, uint64_t base, const nm_gx_log_t *log)
+{
+	pthread_mutex_lock(&b->sync_mu);
+	know(b, base + 1);
+	if (catch_up(b, be, base, NULL) < 0)
+		nm__gx_drop(b); /* cannot replay what came before: rebuild later */
+	nm__gx_commit(b, log);
+	b->seen_gen = base + 1;
+	pthread_mutex_unlock(&b->sync_mu);
 }
 
 /* Fail every write of the batch that has no outcome yet with err. */
@@ -304,6 +383,7 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 	}
 	nm_stats_t st;
 	int rc = 0;
+	uint64_t base = tx->cluster_gen;
 	if (kept) {
 		rc = be->set_updated_at(tx, nm_time_now(), &err);
 		if (rc == 0)
@@ -325,7 +405,11 @@ static void run_batch(nm_brain_t *b, nm_write_t *batch, bool alone)
 		b->stats_valid = true;
 		b->stats_gen++;
 		pthread_mutex_unlock(&b->mu);
-		nm__gx_commit(b, &log); /* before any acknowledgement: a query after it sees the write */
+		/* before any acknowledgement: a query after it sees the write */
+		if (be->cluster)
+			cluster_committed(b, be, base, &log);
+		else
+			nm__gx_commit(b, &log);
 		atomic_fetch_add(&b->content_gen, 1); /* after the index has it (qcache.h) */
 	}
 	nm__gx_log_free(&log);

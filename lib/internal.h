@@ -172,6 +172,11 @@ struct nm_brain {
 	pthread_rwlock_t gx_lock;
 	nm_gindex_t *gx;
 	atomic_llong gx_used;             /* last query that used it (µs), for LRU eviction */
+	/* cluster backends (brain.c nm_brain_sync): sync_mu orders the
+	 * replays of other nodes' commits with this node's own commits */
+	pthread_mutex_t sync_mu;
+	uint64_t seen_gen;                /* guarded by sync_mu: the generation index, cache and stats reflect */
+	_Atomic uint64_t known_gen;       /* highest generation known committed: reads must see it */
 };
 
 /* store.c internals used by brain.c */

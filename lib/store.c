@@ -62,6 +62,7 @@ static nm_brain_t *brain_new(nm_store_t *st, nm_brain_rec_t *rec_taken)
 	atomic_init(&b->refs, 1);
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_mutex_init(&b->wq_mu, NULL);
+	pthread_mutex_init(&b->sync_mu, NULL);
 	pthread_cond_init(&b->wq_cv, NULL);
 	pthread_rwlockattr_t ra;
 	pthread_rwlockattr_init(&ra);
@@ -84,6 +85,31 @@ static void list_append(nm_store_t *st, nm_brain_t *b)
 		st->first = b;
 	st->last = b;
 	st->count++;
+}
+
+/* Take b out of the registry (catalog_mu held): lookups no longer find
+ * it and it is marked dead; its storage goes with the last reference
+ * (unless its file name was cleared). The caller releases the registry's
+ * reference. */
+static void registry_remove(nm_store_t *st, nm_brain_t *b)
+{
+	pthread_mutex_lock(&st->mu);
+	nm_hmap_del(&st->brains, b->id, strlen(b->id));
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		st->first = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	else
+		st->last = b->prev;
+	st->count--;
+	nm__lru_unlink(st, b);
+	b->unlinked = true;
+	pthread_mutex_unlock(&st->mu);
+	pthread_mutex_lock(&b->mu);
+	b->dead = true;
+	pthread_mutex_unlock(&b->mu);
 }
 
 static int load_one(void *arg, nm_brain_rec_t *rec)
@@ -171,15 +197,22 @@ const nm_backend_t *nm__store_backend(nm_store_t *st, void **bs)
 	return st->be;
 }
 
+static nm_brain_t *adopt(nm_store_t *st, nm_brain_rec_t *rec);
+
 nm_brain_t *nm_store_brain_get(nm_store_t *st, const char *id)
 {
 	pthread_mutex_lock(&st->mu);
 	nm_brain_t *b = nm_hmap_get(&st->brains, id, strlen(id));
+	bool known = b != NULL;
 	if (b && b->ready)
 		atomic_fetch_add(&b->refs, 1);
 	else
 		b = NULL;
 	pthread_mutex_unlock(&st->mu);
+	/* cluster: a brain another node created a moment ago */
+	nm_brain_rec_t rec;
+	if (!known && st->be->cluster && st->be->catalog_get(st->bs, id, &rec, NULL) == 1)
+		b = adopt(st, &rec);
 	return b;
 }
 
@@ -302,28 +335,110 @@ int nm_brain_delete(nm_brain_t *b, nm_err_t *err)
 		return nm__not_found(err, "Brain", b->id);
 	}
 	int rc = st->be->catalog_delete(st->bs, b->id, err);
-	if (rc == 0) {
-		pthread_mutex_lock(&st->mu);
-		nm_hmap_del(&st->brains, b->id, strlen(b->id));
-		if (b->prev)
-			b->prev->next = b->next;
-		else
-			st->first = b->next;
-		if (b->next)
-			b->next->prev = b->prev;
-		else
-			st->last = b->prev;
-		st->count--;
-		nm__lru_unlink(st, b);
-		b->unlinked = true;
-		pthread_mutex_unlock(&st->mu);
-		pthread_mutex_lock(&b->mu);
-		b->dead = true;
-		pthread_mutex_unlock(&b->mu);
-	}
+	if (rc == 0)
+		registry_remove(st, b);
 	pthread_mutex_unlock(&st->catalog_mu);
 	if (rc == 0)
 		nm_brain_release(b); /* the registry's reference */
+	return rc;
+}
+
+/* ---- cluster: the registry follows the shared catalog ---- */
+
+bool nm_store_clustered(const nm_store_t *st)
+{
+	return st->be->cluster;
+}
+
+/* Register a record another node stored (taken); the brain, referenced,
+ * or the one registered meanwhile. */
+static nm_brain_t *adopt(nm_store_t *st, nm_brain_rec_t *rec)
+{
+	pthread_mutex_lock(&st->mu);
+	nm_brain_t *b = nm_hmap_get(&st->brains, rec->id, strlen(rec->id));
+	if (b) {
+		nm_brain_rec_clear(rec);
+		b = b->ready ? b : NULL;
+	} else {
+		b = brain_new(st, rec);
+		b->ready = true;
+		nm_hmap_put(&st->brains, b->id, strlen(b->id), b);
+		list_append(st, b);
+	}
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&st->mu);
+	return b;
+}
+
+typedef struct recs {
+	nm_brain_rec_t *v;
+	size_t n;
+} recs_t;
+
+static int collect(void *arg, nm_brain_rec_t *rec)
+{
+	recs_t *r = arg;
+	r->v = nm_xrealloc(r->v, sizeof *r->v * (r->n + 1));
+	r->v[r->n++] = *rec;
+	return 0;
+}
+
+int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err)
+{
+	if (!st->be->cluster)
+		return 0;
+	recs_t r = {0};
+	pthread_mutex_lock(&st->catalog_mu);
+	int rc = st->be->catalog_load(st->bs, collect, &r, err);
+	nm_hmap_t live = {0};
+	for (size_t i = 0; rc == 0 && i < r.n; i++) {
+		nm_hmap_put(&live, r.v[i].id, strlen(r.v[i].id), (void *)1);
+		nm_brain_t *b = nm_store_brain_get(st, r.v[i].id);
+		if (!b) {
+			nm_brain_t *nb = adopt(st, &r.v[i]);
+			nm_brain_release(nb);
+			continue;
+		}
+		pthread_mutex_lock(&b->mu);
+		if (b->rec.updated_at != r.v[i].updated_at) { /* changed elsewhere: the stored record wins */
+			nm_brain_rec_t old = b->rec;
+			b->rec = r.v[i];
+			r.v[i] = old;
+		}
+		pthread_mutex_unlock(&b->mu);
+		nm_brain_rec_clear(&r.v[i]);
+		nm_brain_release(b);
+	}
+	/* deleted elsewhere: out of the registry; the deleting node owns the
+	 * storage and removes it, so this handle forgets its name */
+	pthread_mutex_lock(&st->mu);
+	nm_brain_t *gone = NULL;
+	for (nm_brain_t *b = st->first; rc == 0 && b; b = b->next)
+		if (!nm_hmap_get(&live, b->id, strlen(b->id))) {
+			gone = b;
+			break;
+		}
+	pthread_mutex_unlock(&st->mu);
+	while (gone) {
+		pthread_mutex_lock(&gone->mu);
+		free(gone->rec.file);
+		gone->rec.file = nm_xstrdup("");
+		pthread_mutex_unlock(&gone->mu);
+		registry_remove(st, gone);
+		nm_brain_release(gone);
+		pthread_mutex_lock(&st->mu);
+		gone = NULL;
+		for (nm_brain_t *b = st->first; b; b = b->next)
+			if (!nm_hmap_get(&live, b->id, strlen(b->id))) {
+				gone = b;
+				break;
+			}
+		pthread_mutex_unlock(&st->mu);
+	}
+	pthread_mutex_unlock(&st->catalog_mu);
+	nm_hmap_free(&live);
+	free(r.v);
 	return rc;
 }
 

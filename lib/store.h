@@ -109,6 +109,19 @@ bool nm_brain_stats_cached(nm_brain_t *b, nm_stats_t *out);
  * (and restore), and has grown before the write is acknowledged. Read it
  * before a read transaction begins to label what that transaction saw. */
 uint64_t nm_brain_content_gen(nm_brain_t *b);
+/* Cluster backends (postgres), where other nmemd nodes write the same
+ * brain: bring this node's view of b — graph index, query cache, cached
+ * counts — up to the brain's last committed write on any node (one
+ * generation read; the other nodes' change logs are replayed when it
+ * moved). Call before a query; a no-op for single-node backends. After
+ * it, read transactions see at least that write (on a replica only when
+ * the replica has replayed it). */
+int nm_brain_sync(nm_brain_t *b, nm_err_t *err);
+/* Whether the store is shared with other nodes (postgres). */
+bool nm_store_clustered(const nm_store_t *st);
+/* Cluster: bring the brain registry up to the shared catalog (brains
+ * created, changed or deleted by other nodes). */
+int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err);
 /* The brain's query answer cache (qcache.h), or NULL when disabled. */
 nm_qcache_t *nm_brain_qcache(nm_brain_t *b);
 

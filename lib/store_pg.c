@@ -75,15 +75,18 @@ const char *const nm__pg_fixed_sql[PQ__COUNT] = {
 	                 " WHERE b = $1 AND id = $2",
 	[PQ_STATE_PUT] = "UPDATE nm_neurons SET activation = $3, access_frequency = $4, last_activated = $5,"
 	                 " decay_rate = $6, s_created_at = $7 WHERE b = $1 AND id = $2",
+	/* endpoints by id: no row when one is missing (or on a duplicate id) */
 	[PQ_SYN_INSERT] = "INSERT INTO nm_synapses (b, id, source, target, type, weight, direction, metadata,"
-	                  " reinforced_count, last_activated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-	                  " $10, $11) ON CONFLICT (b, id) DO NOTHING RETURNING seq",
+	                  " reinforced_count, last_activated, created_at) SELECT $1, $2, a.seq, t.seq, $5, $6, $7, $8,"
+	                  " $9, $10, $11 FROM nm_neurons a, nm_neurons t WHERE a.b = $1 AND a.id = $3 AND t.b = $1"
+	                  " AND t.id = $4 ON CONFLICT (b, id) DO NOTHING RETURNING seq",
 	[PQ_SYN_GET] = "SELECT s.seq, s.id, a.id, t.id, s.type, s.weight, s.direction, s.metadata, s.reinforced_count,"
 	               " s.last_activated, s.created_at FROM nm_synapses s JOIN nm_neurons a ON a.seq = s.source"
 	               " JOIN nm_neurons t ON t.seq = s.target WHERE s.b = $1 AND s.id = $2",
-	[PQ_SYN_UPDATE] = "UPDATE nm_synapses SET source = $3, target = $4, type = $5, weight = $6, direction = $7,"
+	[PQ_SYN_UPDATE] = "UPDATE nm_synapses SET source = a.seq, target = t.seq, type = $5, weight = $6, direction = $7,"
 	                  " metadata = $8, reinforced_count = $9, last_activated = $10, created_at = $11"
-	                  " WHERE b = $1 AND id = $2",
+	                  " FROM nm_neurons a, nm_neurons t WHERE nm_synapses.b = $1 AND nm_synapses.id = $2"
+	                  " AND a.b = $1 AND a.id = $3 AND t.b = $1 AND t.id = $4",
 	[PQ_SYN_DELETE] = "DELETE FROM nm_synapses WHERE b = $1 AND id = $2",
 	[PQ_FIBER_INSERT] = "INSERT INTO nm_fibers (b, id, neuron_ids, synapse_ids, anchor_id, time_start, time_end,"
 	                    " coherence, salience, frequency, summary, tags, metadata, created_at) VALUES ($1, $2, $3,"
@@ -166,6 +169,18 @@ const char *const nm__pg_fixed_sql[PQ__COUNT] = {
 	                    " p AS (DELETE FROM nm_changes WHERE b = $1 AND gen = (SELECT gen FROM u) - $12)"
 	                    " SELECT gen, pg_notify('nmemd_changes', format('%s %s', $1::int, gen)) FROM u",
 	[PQ_GEN] = "SELECT gen FROM nm_bstate WHERE b = $1",
+	/* the brain's live rows (not the kv map, not the change log) */
+	[PQ_USED_BYTES] = "SELECT (SELECT pg_column_size(t.*) FROM nm_bstate t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_neurons t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_spans t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_synapses t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_fibers t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_fiber_neurons t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_fiber_tags t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_ftext t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_fterms t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_typed t WHERE b = $1)"
+	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_projects t WHERE b = $1)",
 	[PQ_CHANGES] = "SELECT gen, log FROM nm_changes WHERE b = $1 AND gen > $2 AND gen <= $3 ORDER BY gen",
 };
 
@@ -411,10 +426,17 @@ static void finish(nm_tx_t *tx)
 	free(t);
 }
 
-/* Invariant 4: the replica when it has what the caller needs. */
+static int pg_gen(void *bd, uint64_t *gen, nm_err_t *err);
+
+/* Invariant 4: the replica when it has what the caller needs: at least
+ * need_gen and the primary's generation now (a write another node
+ * acknowledged a moment ago is read back). */
 static int pg_read_begin_at(void *bd, uint64_t need_gen, nm_tx_t **tx, nm_err_t *err)
 {
 	pbrain_t *pb = bd;
+	uint64_t now;
+	if (pb->ps->replica.url && pg_gen(bd, &now, NULL) == 0 && now > need_gen)
+		need_gen = now;
 	char sql[160];
 	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT gen FROM nm_bstate WHERE b = %d",
 	         (int)pb->b);
@@ -522,9 +544,17 @@ static int pg_set_updated_at(nm_tx_t *tx, int64_t t, nm_err_t *err)
 	return 0;
 }
 
-static int64_t pg_zero_bytes(nm_tx_t *tx)
+/* The bytes of the brain's live rows: the tables are shared by every
+ * brain, so neither file sizes nor (shared) indexes are attributed. Reads
+ * every row of the brain: for stats and archive reports, not hot paths. */
+static int64_t pg_used_bytes(nm_tx_t *tx)
 {
-	return 0;
+	pgp_t p = {0};
+	pgp_int(&p, PB(tx));
+	PGresult *r = nm__pg_run(PT(tx)->c, PQ_USED_BYTES, &p, NULL);
+	int64_t n = r && PQntuples(r) ? nm__pg_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return n;
 }
 
 /* ---- the cluster (brain.c) ---- */
@@ -629,7 +659,7 @@ const nm_backend_t nm__backend_pg = {
 	.meta_put = nm__pg_meta_put,
 	.stats = nm__pg_stats,
 	.fiber_counts_since = nm__pg_fiber_counts_since,
-	.size_bytes = pg_zero_bytes,
+	.size_bytes = pg_used_bytes,
 	.time_spans = nm__pg_time_spans,
 	.fiber_nearest = nm__pg_fiber_nearest,
 	.fiber_search = nm__pg_fiber_search,
@@ -640,7 +670,7 @@ const nm_backend_t nm__backend_pg = {
 	.fiber_cursor = nm__pg_fiber_cursor,
 	.decay_clock = nm__pg_decay_clock,
 	.decay_clock_set = nm__pg_decay_clock_set,
-	.used_bytes = pg_zero_bytes,
+	.used_bytes = pg_used_bytes,
 	.kv_put = nm__pg_kv_put,
 	.kv_get = nm__pg_kv_get,
 	.kv_del = nm__pg_kv_del,

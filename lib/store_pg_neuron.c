@@ -435,13 +435,14 @@ static int endpoints(nm_tx_t *tx, const nm_synapse_t *y, int64_t *src, int64_t *
 	return 0;
 }
 
-/* $1 b, $2 id … $11 created_at, shared by insert and update. */
-static void bind_synapse(pgp_t *p, nm_tx_t *tx, const nm_synapse_t *y, int64_t src, int64_t dst)
+/* $1 b, $2 id, $3 source id, $4 target id … $11 created_at, shared by
+ * insert and update (the statements find the endpoints' rows). */
+static void bind_synapse(pgp_t *p, nm_tx_t *tx, const nm_synapse_t *y)
 {
 	pgp_int(p, PB(tx));
 	pgp_text(p, y->id);
-	pgp_int(p, src);
-	pgp_int(p, dst);
+	pgp_text(p, y->source_id);
+	pgp_text(p, y->target_id);
 	pgp_int(p, y->type);
 	pgp_dbl(p, y->weight);
 	pgp_int(p, y->direction);
@@ -451,21 +452,22 @@ static void bind_synapse(pgp_t *p, nm_tx_t *tx, const nm_synapse_t *y, int64_t s
 	pgp_int(p, y->created_at);
 }
 
+/* One round trip when it works; when no row changed, why: a missing
+ * endpoint (422) or else the id's state (exists / not found). */
 int nm__pg_synapse_add(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
 {
-	int64_t src, dst;
-	int rc = endpoints(tx, y, &src, &dst, err);
-	if (rc < 0)
-		return rc;
 	pgp_t p = {0};
-	bind_synapse(&p, tx, y, src, dst);
+	bind_synapse(&p, tx, y);
 	PGresult *r = nm__pg_run(PT(tx)->c, PQ_SYN_INSERT, &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;
 	bool added = PQntuples(r) > 0;
 	PQclear(r);
-	if (!added)
-		return nm__exists(err, "Synapse", y->id);
+	if (!added) {
+		int64_t src, dst;
+		int rc = endpoints(tx, y, &src, &dst, err);
+		return rc < 0 ? rc : nm__exists(err, "Synapse", y->id);
+	}
 	PT(tx)->d.synapses++;
 	return 0;
 }
@@ -484,16 +486,16 @@ int nm__pg_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t 
 
 int nm__pg_synapse_update(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
 {
-	int64_t src, dst;
-	int rc = endpoints(tx, y, &src, &dst, err);
-	if (rc < 0)
-		return rc;
 	pgp_t p = {0};
-	bind_synapse(&p, tx, y, src, dst);
+	bind_synapse(&p, tx, y);
 	int64_t n = nm__pg_exec(PT(tx)->c, PQ_SYN_UPDATE, &p, err);
 	if (n < 0)
 		return (int)n;
-	return n ? 0 : nm__not_found(err, "Synapse", y->id);
+	if (n)
+		return 0;
+	int64_t src, dst;
+	int rc = endpoints(tx, y, &src, &dst, err);
+	return rc < 0 ? rc : nm__not_found(err, "Synapse", y->id);
 }
 
 int nm__pg_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)

@@ -83,7 +83,8 @@ static const opt_t opts[] = {
 	{"pg.url", T_STR, O(pg_url), "", "storage = postgres: libpq URL of the primary (postgresql://user@host:port/db)"},
 	{"pg.read_url", T_STR, O(pg_read_url), "",
 	 "storage = postgres: a streaming replica for reads (empty: the primary serves every read)"},
-	{"pg.pool_size", T_INT, O(pg_pool), "8", "storage = postgres: connections per server"},
+	{"pg.pool_size", T_INT, O(pg_pool), "0",
+	 "storage = postgres: connections per server (0 = workers + jobs.workers + 2)"},
 	{"pg.synchronous_commit", T_STR, O(pg_sync_commit), "",
 	 "storage = postgres: synchronous_commit of writes (e.g. remote_apply: acknowledged writes are on the replica; "
 	 "empty: the server's setting)"},

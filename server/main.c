@@ -30,7 +30,9 @@ static void usage(FILE *out)
 	        "  --host ADDR        listen address (default 127.0.0.1)\n"
 	        "  --port N           TCP port (default 8000)\n"
 	        "  --data-dir DIR     data directory for the sqlite backend (default ./data)\n"
-	        "  --storage NAME     sqlite (default) or memory\n"
+	        "  --storage NAME     sqlite (default), memory or postgres\n"
+	        "  --pg URL           postgres: libpq URL of the primary (postgresql://user@host:port/db)\n"
+	        "  --pg-read URL      postgres: a streaming replica to read from\n"
 	        "  --workers N        worker threads (default: 2 x CPUs, at least 4)\n"
 	        "  --config FILE      read options from FILE (key = value lines)\n"
 	        "  --set KEY=VALUE    set any option below (repeatable)\n"
@@ -241,6 +243,11 @@ static int check_config(srv_ctx_t *ctx)
 		fprintf(stderr, "nmemd: jobs.workers must be at least 1\n");
 		return -1;
 	}
+	/* every thread that may hold a transaction, plus one for an index
+	 * build and one for the cluster's own statements: no thread waits
+	 * for a connection another waiting thread holds */
+	if (c->pg_pool <= 0)
+		c->pg_pool = c->workers + c->jobs_workers + 2;
 	if (!c->ui_dir || !*c->ui_dir) {
 		free(c->ui_dir);
 		c->ui_dir = find_ui_dir();

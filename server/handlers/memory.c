@@ -356,6 +356,9 @@ static int run_query(srv_job_t *job, const nm_engine_t *eng, bool cacheable, nm_
 	double t0 = nm_mono_ms();
 	const nm_query_req_t *r = job->state;
 	nm_buf_t key = {0};
+	int rc = nm_brain_sync(job->brain, err); /* cluster: what other nodes wrote, first */
+	if (rc < 0)
+		return rc;
 	uint64_t gen = nm_brain_content_gen(job->brain); /* before the transaction: labels what it sees */
 	cacheable = cacheable && nm_brain_qcache(job->brain);
 	if (cacheable) {
@@ -370,7 +373,7 @@ static int run_query(srv_job_t *job, const nm_engine_t *eng, bool cacheable, nm_
 	}
 	nm_query_in_t in = {r->query, r->query_len, r->depth, r->max_tokens, r->reference_time, r->include_subgraph};
 	nm_tx_t *tx;
-	int rc = nm_brain_read_begin(job->brain, &tx, err);
+	rc = nm_brain_read_begin(job->brain, &tx, err);
 	if (rc == 0) {
 		rc = nm_query(tx, eng, &in, out, err);
 		nm_brain_read_end(tx);

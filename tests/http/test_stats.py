@@ -165,7 +165,8 @@ def test_stats_archived_counts(srv):
 
 def test_stats_db_size(srv):
     """db_size_bytes: the brain's storage size — 0 on the memory backend; on
-    sqlite > 0 and it grows when about a megabyte of content is added."""
+    sqlite > 0 and it grows when about a megabyte of content is added; on
+    postgres, the brain's rows as stored (compressed)."""
     c = srv.c
     b = H.new_brain(c)
     s0 = _stats(c, b)["db_size_bytes"]
@@ -178,5 +179,8 @@ def test_stats_db_size(srv):
     if srv.backend == "memory":
         eq((s0, s1), (0, 0), "memory backend: 0")
     else:
-        expect(s0 > 0, f"sqlite: empty brain has a size: {s0}")
-        expect(s1 >= s0 + 250 * 4000, f"sqlite: size grows with content: {s0} -> {s1}")
+        expect(s0 > 0, f"{srv.backend}: empty brain has a size: {s0}")
+        if srv.backend == "sqlite":
+            expect(s1 >= s0 + 250 * 4000, f"sqlite: size grows with content: {s0} -> {s1}")
+        else:  # postgres compresses long values (TOAST): the repeated text takes little room
+            expect(s1 > s0 + 250 * 40, f"postgres: size grows with content: {s0} -> {s1}")
