@@ -19,7 +19,7 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := 0.1.0
 
-LIB_PKGS := sqlite3 jansson icu-uc libpcre2-8 libzstd
+LIB_PKGS := sqlite3 jansson icu-uc libpcre2-8 libzstd libpq
 SRV_PKGS := libuv libcrypto
 PKGS    := $(LIB_PKGS) $(SRV_PKGS)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -91,22 +91,29 @@ run: deps
 	@mkdir -p data
 	./bin/nmemd --host 127.0.0.1 --port 8000 --data-dir ./data --storage sqlite
 
+# PGTMP CMD: CMD with NMEMD_TEST_PG naming a PostgreSQL server started for
+# it (and stopped after it); the tests make a fresh database per store/server.
+PGTMP := python3 tests/pg/pgtmp.py run --
+
 # Criterion binaries print their own "Synthesis:" line; the HTTP driver
-# prints "N passed, M failed" last.
+# prints "N passed, M failed" last. Both run every backend (memory, sqlite,
+# postgres) against one PostgreSQL server per target.
 unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 || fail=1; done; exit $$fail
+	@$(PGTMP) sh -c 'fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2 || fail=1; done; exit $$fail'
 
 http: $(NMEMD)
-	python3 tests/http/run.py --bin $(NMEMD)
+	$(PGTMP) python3 tests/http/run.py --bin $(NMEMD)
 
 # /ui and /docs in Debian's headless Chromium (playwright-core from npm);
 # screenshots go to build/test-output/.
 browser: $(NMEMD)
 	node tests/browser/run.mjs --bin $(NMEMD)
 
-# Retrieval quality: recall@5 of default/compat/BM25 on two corpora.
+# Retrieval quality: recall@5 of default/compat/BM25 on two corpora, on
+# SQLite, then on PostgreSQL.
 quality: $(NMEMD)
 	python3 tests/quality/run.py --bin $(NMEMD) --storage sqlite
+	$(PGTMP) python3 tests/quality/run.py --bin $(NMEMD) --storage postgres
 
 test: deps
 	@$(MAKE) --no-print-directory lint unit fuzz-regress http browser quality

@@ -273,8 +273,8 @@ int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t 
 		if (rc < 0)
 			st->be->brain_destroy(st->bs, &b->rec);
 	}
-	pthread_mutex_unlock(&st->catalog_mu);
-
+	/* still under catalog_mu: a catalog sync (cluster) either ran before
+	 * the record was stored or sees the brain ready */
 	pthread_mutex_lock(&st->mu);
 	if (rc < 0) {
 		nm_hmap_del(&st->brains, b->id, strlen(b->id));
@@ -286,6 +286,7 @@ int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t 
 			atomic_fetch_add(&b->refs, 1);
 	}
 	pthread_mutex_unlock(&st->mu);
+	pthread_mutex_unlock(&st->catalog_mu);
 	if (rc < 0) {
 		nm_brain_release(b); /* not dead: its (already destroyed) storage is left alone */
 		return rc;
@@ -392,8 +393,12 @@ int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err)
 	pthread_mutex_lock(&st->catalog_mu);
 	int rc = st->be->catalog_load(st->bs, collect, &r, err);
 	nm_hmap_t live = {0};
+	nm_strv_t live_ids = {0};            /* owns the map's keys: the records go to the brains */
+	for (size_t i = 0; i < r.n; i++)
+		nm_strv_add(&live_ids, r.v[i].id);
+	for (size_t i = 0; rc == 0 && i < live_ids.n; i++)
+		nm_hmap_put(&live, live_ids.v[i], strlen(live_ids.v[i]), (void *)1);
 	for (size_t i = 0; rc == 0 && i < r.n; i++) {
-		nm_hmap_put(&live, r.v[i].id, strlen(r.v[i].id), (void *)1);
 		nm_brain_t *b = nm_store_brain_get(st, r.v[i].id);
 		if (!b) {
 			nm_brain_t *nb = adopt(st, &r.v[i]);
@@ -438,6 +443,7 @@ int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err)
 	}
 	pthread_mutex_unlock(&st->catalog_mu);
 	nm_hmap_free(&live);
+	nm_strv_clear(&live_ids);
 	free(r.v);
 	return rc;
 }

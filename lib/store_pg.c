@@ -297,10 +297,13 @@ int nm__pg_catalog_get(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *
 
 static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err)
 {
+	/* the other nodes hear of it (server/cluster.c) */
 	const char *sql = create
-		? "INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-		: "UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
-		  " metadata = $7, created_at = $8, updated_at = $9, file = $10 WHERE id = $1";
+		? "WITH w AS (INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))"
+		  " SELECT pg_notify('nmemd_catalog', $1)"
+		: "WITH w AS (UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
+		  " metadata = $7, created_at = $8, updated_at = $9, file = $10 WHERE id = $1)"
+		  " SELECT pg_notify('nmemd_catalog', $1)";
 	size_t swlen;
 	char *sw = nm_strv_pack(&rec->shared_with, &swlen);
 	nm_jw_t w;
@@ -330,7 +333,8 @@ static int pg_catalog_delete(void *bs, const char *id, nm_err_t *err)
 {
 	pgp_t p = {0};
 	pgp_text(&p, id);
-	PGresult *r = catalog_run(bs, "DELETE FROM nm_brains WHERE id = $1", &p, err);
+	PGresult *r = catalog_run(bs, "WITH w AS (DELETE FROM nm_brains WHERE id = $1) SELECT pg_notify('nmemd_catalog', $1)",
+	                          &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	PQclear(r);

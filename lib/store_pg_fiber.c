@@ -549,7 +549,8 @@ int nm__pg_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber
 		free(len);
 		free(df);
 	}
-	qsort(hits, nh, sizeof *hits, by_score);
+	if (nh)
+		qsort(hits, nh, sizeof *hits, by_score);
 	if ((int64_t)nh > k)
 		nh = (size_t)k;
 	if (rc == 0 && nh) {

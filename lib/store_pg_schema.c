@@ -12,7 +12,8 @@
  *   1  brains (catalog), nm_bstate (per-brain counters, generation,
  *      snapshot metadata), neurons with their state, time spans, synapses,
  *      fibers with their neuron / tag / term look-up rows and search
- *      texts, typed memories, projects, kv, the change log and leases
+ *      texts, typed memories, projects, kv, the change log, leases and
+ *      the /sync/ws events too large for a notification (server/cluster.c)
  *
  * Index choices (a look-up never scans a table): neurons by (b, id)
  * (UNIQUE), (b, seq) for creation order, (b, type, seq), content hash,
@@ -85,7 +86,9 @@ static const char *const steps[NM_PG_SCHEMA_VERSION] = {
 	"CREATE TABLE nm_kv (b int NOT NULL, key text COLLATE \"C\" NOT NULL, value bytea NOT NULL,"
 	" PRIMARY KEY (b, key));"
 	"CREATE TABLE nm_changes (b int NOT NULL, gen bigint NOT NULL, log bytea NOT NULL, PRIMARY KEY (b, gen));"
-	"CREATE TABLE nm_leases (name text PRIMARY KEY, holder text NOT NULL, until bigint NOT NULL);",
+	"CREATE TABLE nm_leases (name text PRIMARY KEY, holder text NOT NULL, until bigint NOT NULL);"
+	"CREATE TABLE nm_events (id bigserial PRIMARY KEY, payload text NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now());",
 };
 
 static int exec(PGconn *pg, const char *sql, nm_err_t *err)

@@ -14,6 +14,11 @@
 #   tests/browser  npm ci (playwright-core, which drives Debian's chromium)
 # Install scripts are off (--ignore-scripts): none of these packages needs
 # one, and swagger-ui-dist's dependency would otherwise phone home.
+#
+# postgresql is there for its server binaries: the tests start throwaway
+# servers of their own (tests/pg/pgtmp.py) and never use the cluster the
+# package makes; nginx is for the cluster scripts. Whether apt-get starts
+# their services (in a container, policy-rc.d decides) does not matter.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,9 +28,10 @@ build-essential pkg-config
 libuv1-dev libsqlite3-dev sqlite3 libjansson-dev node-llhttp
 libicu-dev libssl-dev libpcre2-dev libzstd-dev
 libcriterion-dev
+postgresql libpq-dev
 clang libclang-rt-dev
 python3 curl wrk valgrind
-chromium
+chromium nginx
 "
 
 missing=""

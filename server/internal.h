@@ -128,6 +128,8 @@ typedef struct srv_tasks srv_tasks_t;
 typedef struct srv_pipes srv_pipes_t;
 typedef struct srv_pipe srv_pipe_t;
 typedef struct srv_sync srv_sync_t;
+typedef struct srv_cluster srv_cluster_t;
+typedef struct srv_joblock srv_joblock_t;
 
 typedef struct srv_ctx {
 	srv_config_t cfg;
@@ -142,6 +144,7 @@ typedef struct srv_ctx {
 	srv_tasks_t *tasks;           /* lifecycle jobs (tasks.c) */
 	srv_pipes_t *pipes;           /* streamed bodies' wake-ups (pipe.c) */
 	srv_sync_t *sync;             /* WebSocket subscribers and events (sync.c) */
+	srv_cluster_t *cluster;       /* other nodes on the same postgres (cluster.c); NULL otherwise */
 	uv_timer_t decay_timer;       /* scheduled decay (decay_interval) */
 	atomic_bool stopping;         /* shutting_down, for other threads */
 	srv_keys_t *keys;             /* loop thread */
@@ -299,6 +302,27 @@ void srv_pipe_cancel(srv_pipe_t *p, bool from_loop);
 /* ---- sync events (sync.c) ---- */
 
 srv_sync_t *srv_sync_new(srv_ctx_t *ctx);
+/* An event another node published (cluster.c): delivered to this node's
+ * subscribers like a local one, not published again. data: owned JSON
+ * text or NULL; source: the sending client's id or NULL. Any thread. */
+void srv_sync_remote(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data, const char *source);
+
+/* ---- cluster (cluster.c): NULL when storage is not shared ---- */
+srv_cluster_t *srv_cluster_new(srv_ctx_t *ctx);
+void srv_cluster_free(srv_cluster_t *cl);
+/* This process's node id (cluster.node_id + a random suffix), or NULL. */
+const char *srv_cluster_node(const srv_cluster_t *cl);
+/* Send an event to the other nodes' subscribers (queued; any thread). */
+void srv_cluster_publish(srv_cluster_t *cl, const char *brain_id, const char *type, const char *data,
+                         const char *source);
+/* Take the lease `name` for `seconds` unless another node holds it
+ * unexpired: true when this node may go ahead (always without a cluster). */
+bool srv_cluster_lease(srv_cluster_t *cl, const char *name, double seconds);
+/* The brain's lifecycle-job lock across the cluster (a session advisory
+ * lock: a crashed node's lock goes with its connection). NULL with *busy
+ * when another node holds it; NULL without a cluster. */
+srv_joblock_t *srv_cluster_job_lock(srv_cluster_t *cl, const char *brain_id, bool *busy);
+void srv_cluster_job_unlock(srv_joblock_t *l);
 void srv_sync_free(srv_sync_t *s);
 /* Broadcast an event of brain_id to its subscribers (any thread); data is
  * a JSON object text (taken; NULL = {}). Nothing when server events are

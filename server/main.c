@@ -444,6 +444,7 @@ int main(int argc, char **argv)
 	ctx.tasks = srv_tasks_new();
 	ctx.pipes = srv_pipes_new(&ctx);
 	ctx.sync = srv_sync_new(&ctx);
+	ctx.cluster = srv_cluster_new(&ctx);
 	if (srv_listen(&ctx, msg, sizeof msg)) {
 		fprintf(stderr, "nmemd: %s\n", msg);
 		code = 1;
@@ -453,6 +454,9 @@ int main(int argc, char **argv)
 		srv_log("nmemd %s listening on %s:%d (storage %s, data %s, %d workers)%s", NMEMD_VERSION, ctx.cfg.host,
 		        ctx.cfg.port, ctx.cfg.storage, ctx.cfg.data_dir, srv_pool_workers(ctx.pool),
 		        ctx.cfg.auth_enabled ? "" : " -- authentication is OFF: every client has full access");
+		if (ctx.cluster)
+			srv_log("cluster node %s: brains, writes and /sync/ws events are shared with every nmemd on this "
+			        "database", srv_cluster_node(ctx.cluster));
 		if (ctx.engine_env.counter_ids || ctx.engine_env.frozen_clock != NM_TIME_NONE)
 			srv_log("TEST HOOKS ACTIVE (NMEMD_TEST_IDS / NMEMD_TEST_CLOCK): ids and clock are not real");
 		uv_run(ctx.loop, UV_RUN_DEFAULT);
@@ -462,6 +466,7 @@ int main(int argc, char **argv)
 	srv_pool_free(ctx.lpool); /* long jobs stop at their next batch (ctx.stopping) */
 	srv_pool_free(ctx.pool);
 	srv_tasks_free(ctx.tasks);
+	srv_cluster_free(ctx.cluster); /* before sync: its thread delivers into it */
 	srv_pipes_free(ctx.pipes);
 	srv_sync_free(ctx.sync);
 	nm_store_close(ctx.store);

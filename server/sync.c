@@ -57,6 +57,7 @@ struct sbrain {
 typedef struct pending {
 	char *brain_id, *type, *data, *source; /* data: JSON text; source: client id or NULL */
 	const srv_conn_t *source_conn;
+	bool remote;                      /* from another node (cluster.c): not published again */
 	struct pending *next;
 } pending_t;
 
@@ -178,6 +179,8 @@ static void deliver(srv_sync_t *s, pending_t *p)
 		}
 	}
 	free(e);
+	if (!p->remote)
+		srv_cluster_publish(s->ctx->cluster, p->brain_id, p->type, p->data, p->source);
 }
 
 static void pending_free(pending_t *p)
@@ -226,6 +229,21 @@ void srv_sync_publish(srv_ctx_t *ctx, const char *brain_id, const char *type, ch
 	p->brain_id = nm_xstrdup(brain_id);
 	p->type = nm_xstrdup(type);
 	p->data = data;
+	queue(ctx->sync, p);
+}
+
+void srv_sync_remote(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data, const char *source)
+{
+	if (!ctx->sync) {
+		free(data);
+		return;
+	}
+	pending_t *p = nm_xcalloc(1, sizeof *p);
+	p->brain_id = nm_xstrdup(brain_id);
+	p->type = nm_xstrdup(type);
+	p->data = data;
+	p->source = source ? nm_xstrdup(source) : NULL;
+	p->remote = true;
 	queue(ctx->sync, p);
 }
 

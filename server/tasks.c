@@ -41,6 +41,7 @@ struct srv_task {
 	srv_task_fn fn;
 	void *arg;
 	void (*arg_free)(void *);
+	srv_joblock_t *lock;          /* cluster: the brain's job lock, held until the job ends */
 	srv_task_t *next;             /* registry list, oldest first */
 };
 
@@ -60,6 +61,7 @@ srv_tasks_t *srv_tasks_new(void)
 
 static void task_free(srv_task_t *t)
 {
+	srv_cluster_job_unlock(t->lock);
 	if (t->arg_free)
 		t->arg_free(t->arg);
 	nm_brain_release(t->brain);
@@ -127,7 +129,15 @@ static srv_task_t *add(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, char id[
 		memcpy(id, busy->id, NM_UUID_BUFSZ);
 		return NULL;
 	}
+	/* cluster: one lifecycle job per brain across every node */
+	bool elsewhere = false;
+	srv_joblock_t *lock = srv_cluster_job_lock(ctx->cluster, bid, &elsewhere);
+	if (elsewhere) {
+		snprintf(id, NM_UUID_BUFSZ, "on another node");
+		return NULL;
+	}
 	srv_task_t *t = nm_xcalloc(1, sizeof *t);
+	t->lock = lock;
 	nm_uuid4(t->id);
 	t->kind = kind;
 	t->brain_id = nm_xstrdup(bid);
@@ -263,7 +273,10 @@ void srv_task_end(srv_task_t *t, char *report, const char *error)
 	nm_hmap_del(&r->active, t->brain_id, strlen(t->brain_id));
 	nm_brain_t *b = t->brain;
 	t->brain = NULL;
+	srv_joblock_t *lock = t->lock;
+	t->lock = NULL;
 	pthread_mutex_unlock(&r->mu);
+	srv_cluster_job_unlock(lock);
 	nm_brain_release(b);
 	char *data = event_data(t, report);
 	if (error) {

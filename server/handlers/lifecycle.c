@@ -191,6 +191,12 @@ static int decay_one(void *arg, nm_brain_t *b)
 	srv_ctx_t *ctx = arg;
 	if (atomic_load(&ctx->stopping))
 		return 1;
+	/* cluster: one node decays a brain per interval (whichever asks first) */
+	char *lease = nm_xasprintf("decay:%s", nm_brain_id(b));
+	bool mine = srv_cluster_lease(ctx->cluster, lease, ctx->cfg.decay_interval * 0.9);
+	free(lease);
+	if (!mine)
+		return 0;
 	char id[37];
 	srv_task_t *t = srv_task_begin(ctx, b, "decay", id);
 	if (!t) {

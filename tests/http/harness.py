@@ -3,6 +3,11 @@ socket helpers and assertion helpers.  Python 3.11 standard library only.
 
 Synchronisation is always by polling a condition with a deadline (health
 check, process exit, socket close), never by sleeping for a fixed time.
+
+Backends: "sqlite", "memory" and "postgres". A postgres server gets a fresh
+database (tests/pg/pgtmp.py) on NMEMD_TEST_PG's PostgreSQL server, or,
+when that is unset, on one started for this process on first use; it keeps
+that database across restarts and drops it in cleanup().
 """
 import datetime
 import gzip
@@ -15,12 +20,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 import uuid
 import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+import pgtmp  # noqa: E402
 
 # Set by run.py.
 BIN = None
@@ -30,7 +39,7 @@ STOP_TIMEOUT = 30.0      # seconds until the process must exit after SIGTERM
 IO_TIMEOUT = 30.0        # socket timeout for ordinary requests
 POLL_INTERVAL = 0.02     # polling period while waiting for a condition
 
-BACKENDS = ("sqlite", "memory")
+BACKENDS = ("sqlite", "memory", "postgres")
 
 
 class ServerError(AssertionError):
@@ -110,7 +119,7 @@ class Server:
     (dict or list of pairs) become --set key=value flags."""
 
     def __init__(self, backend="sqlite", *, config=None, sets=None, args=(), host="127.0.0.1",
-                 port=None, data_dir=None, wait=True, env=None):
+                 port=None, data_dir=None, wait=True, env=None, pg_url=None):
         if BIN is None:
             raise ServerError("harness.BIN not set")
         self.backend = backend
@@ -136,6 +145,10 @@ class Server:
         self.clients = []
         self._c = None
         self.starts = 0
+        # postgres: its database, made by the first start() (and dropped by
+        # cleanup()), or another server's (pg_url=): a second node of a cluster
+        self.pg_url = pg_url
+        self.owns_db = pg_url is None
 
     # -- configuration -----------------------------------------------------
     def write_config(self, config):
@@ -153,6 +166,8 @@ class Server:
     def cmdline(self):
         cmd = [BIN, "--host", self.host, "--port", str(self.port), "--data-dir", self.data_dir,
                "--storage", self.backend]
+        if self.pg_url:
+            cmd += ["--pg", self.pg_url]
         if self.config_path:
             cmd += ["--config", self.config_path]
         for k, v in self.sets:
@@ -161,6 +176,8 @@ class Server:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self, wait=True):
+        if self.backend == "postgres" and self.pg_url is None:
+            self.pg_url = pgtmp.fresh_db()
         self.starts += 1
         log = open(self.log_path, "ab")
         out = open(self.out_path, "ab")
@@ -291,6 +308,12 @@ class Server:
         finally:
             if not KEEP_TMP:
                 shutil.rmtree(self.tmp, ignore_errors=True)
+                if self.pg_url and self.owns_db:
+                    try:
+                        pgtmp.drop_db(self.pg_url)
+                    except pgtmp.PgError as e:
+                        print(f"warning: {e}", file=sys.stderr)
+                    self.pg_url = None
 
     # -- logs --------------------------------------------------------------
     def log_text(self):

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Black-box HTTP test driver for nmemd.
 
-    python3 tests/http/run.py --bin bin/nmemd [-k SUBSTR] [--backend sqlite|memory]
+    python3 tests/http/run.py --bin bin/nmemd [-k SUBSTR] [--backend sqlite|memory|postgres]
                               [--keep] [--list] [-x] [--start-timeout S]
+
+postgres servers each get a fresh database on the PostgreSQL server
+NMEMD_TEST_PG names (`make http` starts one: tests/pg/pgtmp.py), else on
+one this run starts when it first needs it.
 
 Tests are functions `test_*` in tests/http/test_*.py, run in file order.
 A test's parameters select how it runs:

@@ -3,7 +3,7 @@
 corpora, for the default engine mode (fixed), compat mode and a BM25
 baseline (SQLite FTS5).  Python 3 standard library only.
 
-    python3 tests/quality/run.py --bin bin/nmemd [--storage memory|sqlite]
+    python3 tests/quality/run.py --bin bin/nmemd [--storage memory|sqlite|postgres]
                                  [--corpus team|chat ...] [--verbose]
                                  [--bm25-only] [--start-timeout S]
 
@@ -20,6 +20,8 @@ Checks, per corpus (each one test): fixed >= BM25, fixed >= compat,
 fixed >= floor (tests/quality/floors.json).  The last line printed is
 "N passed, M failed"; the exit status is non-zero when M > 0.
 --bm25-only prints the BM25 numbers without starting nmemd (no checks).
+--storage postgres runs nmemd on a fresh database (tests/pg/pgtmp.py) on
+the PostgreSQL server NMEMD_TEST_PG names, else on one started for the run.
 """
 import argparse
 import http.client
@@ -37,6 +39,9 @@ import time
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pg"))
+import pgtmp  # noqa: E402
+
 DATA = os.path.join(HERE, "data")
 FLOORS = os.path.join(HERE, "floors.json")
 CORPORA = ("team", "chat")
@@ -181,11 +186,19 @@ class Server:
         self.port = None
         self.proc = None
         self.conn = None
+        self.pg_url = None  # postgres: its database, dropped by cleanup()
 
     def start(self):
         self.port = free_port()
         cmd = [self.binary, "--host", "127.0.0.1", "--port", str(self.port),
                "--data-dir", self.data_dir, "--storage", self.storage]
+        if self.storage == "postgres":
+            if self.pg_url is None:
+                try:
+                    self.pg_url = pgtmp.fresh_db()
+                except pgtmp.PgError as e:
+                    raise EngineError(f"no PostgreSQL database: {e}") from e
+            cmd += ["--pg", self.pg_url]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + self.start_timeout
@@ -229,6 +242,12 @@ class Server:
             self.stop()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if self.pg_url:
+                try:
+                    pgtmp.drop_db(self.pg_url)
+                except pgtmp.PgError as e:
+                    print(f"warning: {e}", file=sys.stderr)
+                self.pg_url = None
 
     def log_tail(self, n=30):
         try:
@@ -417,6 +436,8 @@ def main():
                 srv.start()
             except EngineError as e:
                 srv_error = str(e)
+                srv.cleanup()
+                srv = None
         if srv_error:
             print(f"error: {srv_error}", file=sys.stderr)
 
@@ -496,7 +517,7 @@ def main():
             if rc not in (0, None):
                 print(f"warning: nmemd exited with status {rc} after SIGTERM; stderr tail:\n"
                       f"{srv.log_tail()}", file=sys.stderr)
-            shutil.rmtree(srv.tmp, ignore_errors=True)
+            srv.cleanup()
 
     print(f"\n{passed} passed, {failed} failed")
     return 1 if failed else 0

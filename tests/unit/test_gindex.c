@@ -1,6 +1,6 @@
 /*
  * test_gindex.c — the in-memory graph index answers exactly what storage
- * answers (gindex.h, graph.h), on both backends, after randomised
+ * answers (gindex.h, graph.h), on every backend, after randomised
  * sequences of writes: neuron, synapse and fiber creates, updates and
  * deletes (deleting a neuron takes its synapses), weight changes through
  * decay, and a bulk write large enough to make the index rebuild; and,
@@ -16,6 +16,9 @@
  * edges (caps 0 and 2, two weight floors), its fibers both ways, the key
  * look-up of its content; and fiber look-ups by id, time-span and
  * nearest-fiber look-ups over a grid of windows.
+ *
+ * The postgres runs use a fresh database on NMEMD_TEST_PG's server
+ * (pgdb.h; skipped when that is unset).
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -31,6 +34,7 @@
 #include "jsonw.h"
 #include "lifecycle.h"
 #include "mem.h"
+#include "pgdb.h"
 #include "snapshot.h"
 #include "store.h"
 
@@ -38,8 +42,9 @@ typedef struct be_param {
 	char backend[16];             /* an array: criterion copies parameters into the test's process */
 } be_param_t;
 
-static be_param_t backends[] = {{"memory"}, {"sqlite"}};
+static be_param_t backends[] = {{"memory"}, {"sqlite"}, {"postgres"}};
 static char TMP[256], DATA[300];
+static pgdb_t PG;
 static nm_store_t *S;
 static nm_brain_t *B;
 static unsigned SEED;
@@ -66,13 +71,16 @@ static void setup(const char *backend)
 	BACKEND = backend;
 	TMP[0] = '\0';
 	snprintf(DATA, sizeof DATA, "/nonexistent/gindex");
-	if (strcmp(backend, "sqlite") == 0) {
+	bool pg = strcmp(backend, "postgres") == 0;
+	if (pg)
+		pgdb_setup(&PG);
+	if (strcmp(backend, "memory") != 0) {
 		snprintf(TMP, sizeof TMP, "/tmp/nmemd-gx-XXXXXX");
 		cr_assert_not_null(mkdtemp(TMP));
 		snprintf(DATA, sizeof DATA, "%s/data", TMP);
 	}
 	nm_store_opts_t o = {.backend = backend, .data_dir = DATA, .readers_per_brain = 2, .max_open_brains = 4,
-	                     .graph_budget = 64 << 20};
+	                     .graph_budget = 64 << 20, .pg_url = pg ? PG.url : NULL, .pg_pool = 4};
 	nm_err_t err = {0};
 	S = nm_store_open(&o, &err);
 	cr_assert_not_null(S, "%s", err.detail);
@@ -80,10 +88,14 @@ static void setup(const char *backend)
 	cr_assert_eq(nm_store_brain_create(S, &r, &B, &err), 0, "%s", err.detail);
 }
 
+/* The .fini of every case: also after a failed assertion. */
 static void teardown(void)
 {
 	nm_brain_release(B);
 	nm_store_close(S);
+	B = NULL;
+	S = NULL;
+	pgdb_teardown(&PG);
 	if (TMP[0])
 		nftw(TMP, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -964,7 +976,7 @@ ParameterizedTestParameters(gindex, matches_storage)
 
 /* Random writes, each round followed (two rounds in three) by one
  * whole-brain write: archive, restore, import, decay run. */
-ParameterizedTest(be_param_t *p, gindex, matches_storage, .timeout = 120)
+ParameterizedTest(be_param_t *p, gindex, matches_storage, .fini = teardown, .timeout = 120)
 {
 	setup(p->backend);
 	SEED = 12345;
@@ -1007,7 +1019,6 @@ ParameterizedTest(be_param_t *p, gindex, matches_storage, .timeout = 120)
 	cr_assert_gt(TALLY.pruned, 0);
 	free(SAVED);
 	SAVED = NULL;
-	teardown();
 }
 
 ParameterizedTestParameters(gindex, rebuilds_after_bulk_writes)
@@ -1015,7 +1026,7 @@ ParameterizedTestParameters(gindex, rebuilds_after_bulk_writes)
 	return cr_make_param_array(be_param_t, backends, sizeof backends / sizeof backends[0]);
 }
 
-ParameterizedTest(be_param_t *p, gindex, rebuilds_after_bulk_writes, .timeout = 120)
+ParameterizedTest(be_param_t *p, gindex, rebuilds_after_bulk_writes, .fini = teardown, .timeout = 120)
 {
 	setup(p->backend);
 	SEED = 777;
@@ -1026,5 +1037,4 @@ ParameterizedTest(be_param_t *p, gindex, rebuilds_after_bulk_writes, .timeout = 
 	ops = 60000; /* past the change log's bound: the index is dropped and rebuilt */
 	cr_assert_eq(nm_brain_write_sync(B, ap_random, &ops, &err), 0, "%s", err.detail);
 	compare_all();
-	teardown();
 }

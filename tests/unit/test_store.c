@@ -1,12 +1,16 @@
 /*
  * test_store.c — THE storage contract (lib/store.h), written once and run
  * against every backend (STYLE.md "Tests"). Each case is a Criterion
- * parameterized test over the backends {"memory", "sqlite"}; the sqlite run
- * gets a fresh temporary data directory, removed in the .fini fixture.
+ * parameterized test over the backends {"memory", "sqlite", "postgres"};
+ * the sqlite and postgres runs get a fresh temporary data directory, and
+ * the postgres run a fresh database on NMEMD_TEST_PG's server (pgdb.h;
+ * skipped when that is unset), both removed in the .fini fixture.
  *
  * Semantics come from store.h and PROTOCOL.md §3 (scans, filters, orders).
- * Cases that only make sense for a persistent backend (reopen, migrations,
- * the directory lock) are skipped for "memory".
+ * Cases that only make sense for a persistent backend (reopen: close the
+ * store, open it again on the same directory / database) are skipped for
+ * "memory"; those about SQLite's files (schema migrations, the directory
+ * lock) run for "sqlite" only.
  *
  * Determinism: no sleeps and no timing-dependent verdicts. Two isolation
  * tests give a concurrent reader a bounded chance to run (a deadline, as
@@ -32,6 +36,7 @@
 #include "isotime.h"
 #include "mem.h"
 #include "model.h"
+#include "pgdb.h"
 #include "store.h"
 #include "text.h"
 
@@ -48,23 +53,35 @@ typedef struct be_param {
 	char backend[16];
 } be_param_t;
 
-static be_param_t backends[] = {{"memory"}, {"sqlite"}};
+static be_param_t backends[] = {{"memory"}, {"sqlite"}, {"postgres"}};
 
 static const char *BACKEND;       /* backend of the running test */
-static char TMPDIR_[256];         /* sqlite: mkdtemp directory, "" otherwise */
-static char DATA[300];            /* sqlite: data_dir inside TMPDIR_ */
+static char TMPDIR_[256];         /* sqlite, postgres: mkdtemp directory, "" otherwise */
+static char DATA[300];            /* sqlite, postgres: data_dir inside TMPDIR_ */
+static pgdb_t PG;                 /* postgres: the test's database */
 static nm_store_t *S;             /* the store under test */
 static nm_brain_t *B;             /* brain "b1", created by setup */
 static nm_err_t E;                /* last error of the helpers below */
+
+static bool is_memory(void)
+{
+	return strcmp(BACKEND, "memory") == 0;
+}
 
 static bool is_sqlite(void)
 {
 	return strcmp(BACKEND, "sqlite") == 0;
 }
 
+static bool is_postgres(void)
+{
+	return strcmp(BACKEND, "postgres") == 0;
+}
+
 static nm_store_t *open_store(nm_err_t *err)
 {
-	nm_store_opts_t o = {.backend = BACKEND, .data_dir = DATA, .readers_per_brain = 4, .max_open_brains = 16};
+	nm_store_opts_t o = {.backend = BACKEND, .data_dir = DATA, .readers_per_brain = 4, .max_open_brains = 16,
+		.pg_url = is_postgres() ? PG.url : NULL, .pg_pool = 4};
 	return nm_store_open(&o, err);
 }
 
@@ -80,7 +97,9 @@ static void setup(const char *backend)
 {
 	BACKEND = backend;
 	TMPDIR_[0] = DATA[0] = '\0';
-	if (is_sqlite()) {
+	if (is_postgres())
+		pgdb_setup(&PG);
+	if (!is_memory()) {
 		snprintf(TMPDIR_, sizeof TMPDIR_, "/tmp/nmemd-unit-XXXXXX");
 		cr_assert_not_null(mkdtemp(TMPDIR_), "mkdtemp: %s", strerror(errno));
 		snprintf(DATA, sizeof DATA, "%s/data", TMPDIR_);
@@ -106,6 +125,7 @@ static void teardown(void)
 	if (S)
 		nm_store_close(S);
 	S = NULL;
+	pgdb_teardown(&PG);
 	if (TMPDIR_[0])
 		nftw(TMPDIR_, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	TMPDIR_[0] = '\0';
@@ -125,11 +145,16 @@ static void teardown(void)
 	}                                                                                     \
 	static void tname##_body(void)
 
-#define SQLITE_ONLY()                                                     \
-	do {                                                                  \
-		if (!is_sqlite())                                                 \
-			cr_skip_test("persistent-backend case; %s skipped", BACKEND); \
+/* A skipped case does not reach its .fini: tear down first. */
+#define SKIP_UNLESS(cond, why)                                \
+	do {                                                      \
+		if (!(cond)) {                                        \
+			teardown();                                       \
+			cr_skip_test("%s; %s skipped", why, BACKEND);     \
+		}                                                     \
 	} while (0)
+#define PERSISTENT_ONLY() SKIP_UNLESS(!is_memory(), "persistent-backend case")
+#define SQLITE_ONLY() SKIP_UNLESS(is_sqlite(), "case about SQLite's files")
 
 /* ------------------------------------------------------------------ */
 /* write helpers: each runs one nm_brain_write_sync on B, error in E    */
@@ -679,7 +704,7 @@ STORE_TEST(brain_access_checks)
 
 STORE_TEST(reopen_persists_brains_and_data)
 {
-	SQLITE_ONLY();
+	PERSISTENT_ONLY();
 	nm_brain_rec_t r = {.id = (char *)"b2", .name = (char *)"Second \xc4\x91", .owner_id = (char *)"alice",
 		.is_public = true, .config = nm_config_default, .metadata = (char *)"{\"m\":1}"};
 	r.config.decay_rate = 0.1 + 0.2;
@@ -724,7 +749,7 @@ STORE_TEST(reopen_persists_brains_and_data)
 	cr_expect_str_eq(got.metadata, "{\"m\":1}");
 	cr_expect_eq(got.created_at, want.created_at);
 	cr_expect_eq(got.updated_at, want.updated_at);
-	cr_expect_str_eq(got.file, want.file);
+	cr_expect_str_eq(got.file ? got.file : "", want.file ? want.file : "");
 	nm_brain_rec_clear(&got);
 	nm_brain_rec_clear(&want);
 	nm_brain_release(b2);
