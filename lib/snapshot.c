@@ -57,62 +57,56 @@ typedef struct importer {
 	nm_archive_writer_t *aw;      /* elements marked "archived": true go here (archive.c) */
 } importer_t;
 
-/* ---- one element ---- */
+/* ---- one element ----
+ *
+ * Upserts try the insert first and update on 409: an import into a new
+ * or empty brain — the common case — costs one storage call per element
+ * (one round trip on postgres) instead of a look-up and an insert. A
+ * refused insert changes nothing in any backend. */
 
 static int upsert_neuron(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 {
-	int rc = nm_tx_neuron_exists(tx, n->id, err);
-	if (rc < 0)
-		return rc;
-	return rc ? nm_tx_neuron_update(tx, n, err) : nm_tx_neuron_add(tx, n, err);
-}
-
-/* Is there a stored synapse (or fiber) with this id? 1 yes, 0 no. */
-static int stored(nm_tx_t *tx, const char *id, bool synapse, nm_err_t *err)
-{
 	nm_err_t e = {0};
-	int rc;
-	if (synapse) {
-		nm_synapse_t cur = {0};
-		rc = nm_tx_synapse_get(tx, id, &cur, &e);
-		nm_synapse_clear(&cur);
-	} else {
-		nm_fiber_t cur = {0};
-		rc = nm_tx_fiber_get(tx, id, &cur, &e);
-		nm_fiber_clear(&cur);
-	}
-	if (rc == -NM_ST_NOT_FOUND)
-		return 0;
-	if (rc < 0) {
+	int rc = nm_tx_neuron_add(tx, n, &e);
+	if (rc == -NM_ST_CONFLICT)
+		return nm_tx_neuron_update(tx, n, err);
+	if (rc < 0)
 		*err = e;
-		return rc;
-	}
-	return 1;
+	return rc;
 }
 
 static int upsert_synapse(nm_tx_t *tx, const nm_synapse_t *y, const char *prefix, nm_err_t *err)
 {
-	const char *ends[2] = {y->source_id, y->target_id}, *names[2] = {"source_id", "target_id"};
-	for (int e = 0; e < 2; e++) {
-		int rc = nm_tx_neuron_exists(tx, ends[e], err);
-		if (rc < 0)
-			return rc;
-		if (!rc)
-			return nm_err_set(err, NM_ST_INVALID, "%s%s: neuron %.*s not found", prefix, names[e],
-			                  NM_ERR_STR(ends[e], 255));
-	}
-	int rc = stored(tx, y->id, true, err);
-	if (rc < 0)
+	nm_err_t e = {0};
+	int rc = nm_tx_synapse_add(tx, y, &e);
+	if (rc == 0)
+		return 0;
+	if (rc != -NM_ST_CONFLICT && rc != -NM_ST_INVALID) {
+		*err = e;
 		return rc;
-	return rc ? nm_tx_synapse_update(tx, y, err) : nm_tx_synapse_add(tx, y, err);
+	}
+	/* a missing endpoint, named as the import reports it; else the id exists */
+	const char *ends[2] = {y->source_id, y->target_id}, *names[2] = {"source_id", "target_id"};
+	for (int i = 0; i < 2; i++) {
+		int found = nm_tx_neuron_exists(tx, ends[i], err);
+		if (found < 0)
+			return found;
+		if (!found)
+			return nm_err_set(err, NM_ST_INVALID, "%s%s: neuron %.*s not found", prefix, names[i],
+			                  NM_ERR_STR(ends[i], 255));
+	}
+	return nm_tx_synapse_update(tx, y, err);
 }
 
 static int upsert_fiber(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
-	int rc = stored(tx, f->id, false, err);
+	nm_err_t e = {0};
+	int rc = nm_tx_fiber_add(tx, f, &e);
+	if (rc == -NM_ST_CONFLICT)
+		return nm_tx_fiber_update(tx, f, err);
 	if (rc < 0)
-		return rc;
-	return rc ? nm_tx_fiber_update(tx, f, err) : nm_tx_fiber_add(tx, f, err);
+		*err = e;
+	return rc;
 }
 
 /* A decoded object's id must be new to its section. */
