@@ -1,8 +1,8 @@
 /*
  * store_pg.h — PRIVATE to the postgres backend (store_pg*.c): the
  * connection pool, statements, parameters, transactions and the helpers
- * the per-object files share. DESIGN.md "PostgreSQL backend" has the
- * schema and the cluster rules; store_pg.c the invariants.
+ * the per-object files share. store_pg_schema.c has the schema,
+ * store_pg.c the invariants, README "Running a cluster" the guarantees.
  */
 #ifndef NM_STORE_PG_H
 #define NM_STORE_PG_H

@@ -1,8 +1,8 @@
 /*
  * cluster.c — what makes several nmemd nodes on one PostgreSQL database
  * one service (storage = postgres): the notification channel between
- * nodes, cluster-wide leases and per-brain job locks. DESIGN.md "Several
- * nodes" has the picture.
+ * nodes, cluster-wide leases and per-brain job locks. README "Running a
+ * cluster" states the guarantees.
  *
  * One thread owns one connection (conn) that LISTENs on two channels:
  *   nmemd_catalog  a node created, changed or deleted a brain: the

@@ -4,7 +4,7 @@
     scripts/bench/suite.py [--bin bin/nmemd] [--sizes 10k,100k] [--neurons N | --memories N]
                            [--url URL [--pid PID]] [--json out.json] [--storage sqlite|memory]
                            [--mode fixed|compat] [--set KEY=VALUE]... [--queries 200] [--singles 2000]
-                           [--clients 16] [--wrk-seconds 10] [--query-budget 600]
+                           [--clients 16] [--query-count 2000] [--wrk-seconds 10] [--query-budget 600]
 
 For every size (neurons, e.g. 10k, 100k, 1M) it starts a fresh nmemd
 (SQLite in a temporary directory; unless --url) and:
@@ -17,6 +17,10 @@ For every size (neurons, e.g. 10k, 100k, 1M) it starts a fresh nmemd
      client round trip, and graph traversal per depth from the
      nmemd_activation_* counters of GET /metrics (neurons expanded and
      edges examined per query and per ms of activation);
+  2b. query throughput: --query-count other questions (depths 0-3 mixed,
+     none asked before, so none is answered from the query cache) from
+     --clients threads, one keep-alive connection each: queries/s, client
+     round trip and server latency_ms p50/p99;
   3. single POST /memory/encode throughput with 1 client and with --clients
      clients (threads, one keep-alive connection each), --singles requests
      per measurement;
@@ -26,8 +30,17 @@ For every size (neurons, e.g. 10k, 100k, 1M) it starts a fresh nmemd
 Prints one markdown table per size with the targets (for 1M neurons on a
 2-core machine) marked met / missed, and writes everything with --json.
 A benchmark, not a test: its exit status does not depend on the targets.
+
+--url URL benchmarks a server that is already running (one nmemd, or a
+cluster's nginx: scripts/cluster-up) instead of starting one; the table is
+labelled with the URL. What needs the process is then measured only with
+--pid PID (RSS, bytes per neuron, database size); behind a load balancer
+(its /health answer does not come with nmemd's Server header) the traversal
+counters are skipped as well, since each GET /metrics may come from another
+node.
 """
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -234,13 +247,80 @@ def wrk_health(host, port, seconds):
 
 
 def rss_via(pid, conn):
-    if pid:
-        r = rss(pid)
-        if r:
-            return r
+    """RSS of the daemon; {} without a pid (--url without --pid: not our process to measure)."""
+    if not pid:
+        return {}
+    r = rss(pid)
+    if r:
+        return r
     m = metrics(conn)
     v = m.get("process_resident_memory_bytes")
     return {"VmRSS": int(v // 1024)} if v else {}
+
+
+def server_header(host, port):
+    """The Server header of GET /health ("nmemd/0.1.0" from nmemd itself; nginx puts its own)."""
+    c = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        c.request("GET", "/health")
+        r = c.getresponse()
+        r.read()
+        return r.getheader("Server") or ""
+    finally:
+        c.close()
+
+
+def concurrent_queries(host, port, brain, n_memories, count, clients, seq_per_depth, warmup=8):
+    """count questions (depths 0-3 interleaved) over `clients` keep-alive connections (threads), all
+    different from each other and from run_queries' questions, so that the query cache answers none."""
+    asked = {(q["query"], q["depth"], q["reference_time"])
+             for q in dataset.questions(seed=11, n=n_memories, per_depth=seq_per_depth + warmup)}
+    qs, seen = [], set(asked)
+    for q in dataset.questions(seed=29, n=n_memories, per_depth=count // 2 + 50):
+        k = (q["query"], q["depth"], q["reference_time"])
+        if k not in seen:
+            seen.add(k)
+            qs.append(q)
+        if len(qs) == count:
+            break
+    per_client = [qs[c::clients] for c in range(clients)]
+    conns = [Conn(host, port) for _ in range(clients)]
+    reqs = [[build_request("POST", "/memory/query", host,
+                           {"query": q["query"], "depth": q["depth"], "reference_time": q["reference_time"],
+                            "reinforce": False}, brain) for q in mine] for mine in per_client]
+    lat = [[] for _ in range(clients)]
+    srv = [[] for _ in range(clients)]
+    errors = []
+    barrier = threading.Barrier(clients + 1)
+
+    def work(c):
+        barrier.wait()
+        try:
+            for req in reqs[c]:
+                t0 = time.perf_counter()
+                st, data = conns[c].send_raw(req)
+                lat[c].append((time.perf_counter() - t0) * 1000)
+                if st != 200:
+                    errors.append(f"{st} {data[:200]!r}")
+                else:
+                    srv[c].append(float(json.loads(data)["latency_ms"]))
+        except Exception as e:  # noqa: BLE001 -- reported, not hidden
+            errors.append(repr(e))
+
+    th = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
+    for t in th:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in th:
+        t.join()
+    wall = time.perf_counter() - t0
+    for c in conns:
+        c.close()
+    all_lat = [x for v in lat for x in v]
+    return {"clients": clients, "requests": len(all_lat), "errors": len(errors), "first_error": errors[:1],
+            "seconds": round(wall, 3), "per_s": round(len(all_lat) / wall, 1) if wall else None,
+            "latency_ms": dist(all_lat), "server_ms": dist([x for v in srv for x in v])}
 
 
 # ---------------------------------------------------------------- one size
@@ -257,8 +337,14 @@ def run_size(args, target_neurons, target_memories):
         daemon = Daemon(args.bin, storage=args.storage, sets=args.set)
         host, port, pid = daemon.host, daemon.port, daemon.pid
     res = {"size": lab, "target_neurons": target_neurons, "target_memories": target_memories,
-           "loadavg_before": os.getloadavg()}
+           "loadavg_before": os.getloadavg(), "url": args.url}
     try:
+        if args.url:
+            res["server_header"] = server_header(host, port)
+            res["behind_balancer"] = not res["server_header"].startswith("nmemd")
+            if res["behind_balancer"]:
+                log(f"  {args.url} answers with Server: {res['server_header'] or '(none)'}: a load balancer; "
+                    "traversal counters skipped" + ("; --pid measures one process only" if pid else ""))
         conn = Conn(host, port)
         res["version"] = conn.json("GET", "/health").get("version")
         res["rss_empty_kib"] = rss_via(pid, conn)
@@ -283,8 +369,13 @@ def run_size(args, target_neurons, target_memories):
                                                               max(1, len(v["neurons_activated"])))}
                         for d, v in per.items()}
         res["query_truncated_by_budget"] = truncated
-        res["traversal"] = traversal_summary(per)
+        res["traversal"] = {} if res.get("behind_balancer") else traversal_summary(per)
         res["rss_after_queries_kib"] = rss_via(pid, conn)
+
+        if args.query_count > 0:
+            res["query_concurrent"] = concurrent_queries(host, port, brain, n_mem, args.query_count, args.clients,
+                                                         args.queries)
+            log(f"  queries, {args.clients} clients: {res['query_concurrent']['per_s']}/s")
 
         nxt = n_mem
         res["single_1"] = singles(host, port, brain, nxt, args.singles, 1)
@@ -307,7 +398,7 @@ def run_size(args, target_neurons, target_memories):
         # after the queries: an index built lazily by the first query is counted; the single
         # encodes that follow have not yet added neurons
         rf = res["rss_after_queries_kib"]
-        res["bytes_per_neuron"] = {
+        res["bytes_per_neuron"] = None if not pid else {
             "rss": r3(rf.get("VmRSS", 0) * 1024 / neurons) if neurons else None,
             "rss_anon": r3(rf.get("RssAnon", 0) * 1024 / neurons) if neurons and "RssAnon" in rf else None,
             "rss_growth": r3((rf.get("VmRSS", 0) - res["rss_empty_kib"].get("VmRSS", 0)) * 1024 / neurons)
@@ -364,6 +455,15 @@ def table(res, clients):
         rows.append((f"query depth {d}, client round trip p50 / p95 / p99",
                      f"{cl['p50']} / {cl['p95']} / {cl['p99']} ms (+{q['overhead_ms_p50']} ms p50 over server)",
                      "", ""))
+    qc = res.get("query_concurrent")
+    if qc:
+        rows.append((f"queries, {qc['clients']} clients (depths 0–3 mixed, none cached)",
+                     f"{qc['per_s']:,.0f} queries/s (round trip p50 {qc['latency_ms']['p50']} ms, "
+                     f"p99 {qc['latency_ms']['p99']} ms; server latency_ms p50 {qc['server_ms']['p50']}, "
+                     f"p99 {qc['server_ms']['p99']} ms; n={qc['requests']})"
+                     f"{' ERRORS %d' % qc['errors'] if qc['errors'] else ''}", "", ""))
+    if res.get("behind_balancer"):
+        rows.append(("graph traversal", "n/a: behind a load balancer, /metrics comes from any node", "", ""))
     for d, t in res["traversal"].items():
         rows.append((f"activation depth {d}: neurons visited / edges examined (mean per query)",
                      f"{t['neurons_visited_mean']} / {t['edges_mean']} in {t['activation_ms_mean']} ms: "
@@ -372,16 +472,19 @@ def table(res, clients):
     rss_val = max(rf.get("VmRSS", 0), rend.get("VmRSS", 0))
     rq = res["rss_after_queries_kib"]
     rss_val = max(rss_val, rq.get("VmRSS", 0))
-    rows.append(("RSS (VmRSS) empty / filled / after queries / end",
-                 f"{fmt_kib(re_.get('VmRSS'))} / {fmt_kib(rf.get('VmRSS'))} / {fmt_kib(rq.get('VmRSS'))} / "
-                 f"{fmt_kib(rend.get('VmRSS'))}"
-                 + (f" (RssAnon {fmt_kib(rf.get('RssAnon'))} / {fmt_kib(rq.get('RssAnon'))} / "
-                    f"{fmt_kib(rend.get('RssAnon'))})" if "RssAnon" in rf else ""),
-                 "≤ 1 GiB", ok(rss_val * 1024 <= TARGETS["rss_bytes"])))
-    bp = res["bytes_per_neuron"]
-    rows.append(("bytes per neuron (RSS after queries)", f"RSS {bp['rss']:.0f} (anon {bp['rss_anon'] or 0:.0f}, growth over empty "
-                 f"{bp['rss_growth']:.0f}); database {bp['db']:.0f} ({(s['db_size_bytes'] or 0) / 2**20:.0f} MiB)",
-                 "", ""))
+    if res["bytes_per_neuron"] is None:
+        rows.append(("RSS, bytes per neuron, database size", "not measured: --url without --pid", "≤ 1 GiB", ""))
+    else:
+        rows.append(("RSS (VmRSS) empty / filled / after queries / end",
+                     f"{fmt_kib(re_.get('VmRSS'))} / {fmt_kib(rf.get('VmRSS'))} / {fmt_kib(rq.get('VmRSS'))} / "
+                     f"{fmt_kib(rend.get('VmRSS'))}"
+                     + (f" (RssAnon {fmt_kib(rf.get('RssAnon'))} / {fmt_kib(rq.get('RssAnon'))} / "
+                        f"{fmt_kib(rend.get('RssAnon'))})" if "RssAnon" in rf else ""),
+                     "≤ 1 GiB", ok(rss_val * 1024 <= TARGETS["rss_bytes"])))
+        bp = res["bytes_per_neuron"]
+        rows.append(("bytes per neuron (RSS after queries)", f"RSS {bp['rss']:.0f} (anon {bp['rss_anon'] or 0:.0f}, "
+                     f"growth over empty {bp['rss_growth']:.0f}); database {bp['db']:.0f} "
+                     f"({(s['db_size_bytes'] or 0) / 2**20:.0f} MiB)", "", ""))
     h = res.get("health")
     if h and h.get("available"):
         errs = h["non_2xx"] + h["socket_errors"]
@@ -390,7 +493,11 @@ def table(res, clients):
                      ok((h["per_s"] or 0) >= TARGETS["health_per_s"] and not errs)))
     elif h is not None:
         rows.append(("GET /health", "n/a (wrk not installed)", "≥ 30,000/s", ""))
-    out = [f"\n### nmemd benchmark: {res['size']} (nmemd {res.get('version')})\n",
+    where = ""
+    if res.get("url"):
+        where = f" — {res['url']}" + (f" (load balancer: Server {res['server_header']})"
+                                       if res.get("behind_balancer") else "")
+    out = [f"\n### nmemd benchmark: {res['size']} (nmemd {res.get('version')}){where}\n",
            "| measure | result | target (1M neurons) | status |", "|---|---|---|---|"]
     out += [f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows]
     la = res.get("loadavg_before", (0, 0, 0))
@@ -422,7 +529,10 @@ def main():
                     help="seconds for the fill; a slower daemon stops short of the size (reported)")
     ap.add_argument("--query-budget", type=float, default=300, help="seconds for the whole query phase")
     ap.add_argument("--singles", type=int, default=2000, help="single encodes per measurement")
-    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--clients", type=int, default=16,
+                    help="client threads for the concurrent single encodes and queries")
+    ap.add_argument("--query-count", type=int, default=2000,
+                    help="questions for the concurrent query throughput (0 skips it)")
     ap.add_argument("--wrk-seconds", type=int, default=10, help="0 skips the /health measurement")
     args = ap.parse_args()
     if not args.url and not os.access(args.bin, os.X_OK):

@@ -1,5 +1,5 @@
 """Several nmemd nodes on one PostgreSQL database (storage = postgres):
-brains, writes and /sync/ws events are shared (DESIGN.md "Several nodes").
+brains, writes and /sync/ws events are shared (README "Running a cluster").
 
 Every test starts two nodes on one fresh database. The guarantees checked:
 a write acknowledged by one node is in the next answer of the other (no
