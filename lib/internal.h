@@ -232,6 +232,20 @@ bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q);
  * nm_tx_fiber_search), given the anchor and summary it has now? The text
  * follows changes of those two only. */
 bool nm__fiber_retext(const char *anchor, const char *summary, const nm_fiber_t *f);
+/* nm_tx_fiber_nearest from two runs of rows: lo, the fibers starting at
+ * or before ts, nearest first; hi, those after it, nearest first; each
+ * with its row numbers. cb gets the k nearest of both (ties: the newer
+ * row). */
+int nm__fiber_nearest_merge(int64_t ts, int64_t k, const nm_fiber_t *lo, const int64_t *lo_seq, size_t nlo,
+                            const nm_fiber_t *hi, const int64_t *hi_seq, size_t nhi, nm_fiber_cb cb, void *arg);
+/* A synapse scan's plan for the SQL backends: the filter bits of its
+ * statement variant, and the endpoints' neuron row numbers (looked up
+ * with seq). 1: scan; 0: an endpoint names no neuron, so no synapse
+ * matches; < 0: error. */
+enum { NM_SF_SOURCE = 1, NM_SF_TARGET = 2, NM_SF_TYPE = 4, NM_SF_WEIGHT = 8, NM_SF_WINDOW = 16, NM_SF_NEWEST = 32 };
+int nm__synapse_scan_plan(nm_tx_t *tx, const nm_synapse_filter_t *f,
+                          int64_t (*seq)(nm_tx_t *tx, const char *id, nm_err_t *err), unsigned *mask, int64_t *src,
+                          int64_t *dst, nm_err_t *err);
 /* qsort-style comparison for fiber ordering; a and b carry their creation
  * sequence in seq_a/seq_b for ties. */
 int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b, int64_t seq_b,

@@ -133,3 +133,50 @@ void nm__fts_tokens(const char *s, size_t n, nm_strv_t *out)
 		}
 	}
 }
+
+int nm__fiber_nearest_merge(int64_t ts, int64_t k, const nm_fiber_t *lo, const int64_t *lo_seq, size_t nlo,
+                            const nm_fiber_t *hi, const int64_t *hi_seq, size_t nhi, nm_fiber_cb cb, void *arg)
+{
+	size_t i = 0, j = 0;
+	int rc = 0;
+	for (int64_t taken = 0; rc == 0 && taken < k && (i < nlo || j < nhi); taken++) {
+		bool take_lo;
+		if (i >= nlo)
+			take_lo = false;
+		else if (j >= nhi)
+			take_lo = true;
+		else {
+			int64_t dl = ts - lo[i].time_start, dh = hi[j].time_start - ts;
+			take_lo = dl < dh || (dl == dh && lo_seq[i] > hi_seq[j]);
+		}
+		rc = cb(arg, take_lo ? &lo[i++] : &hi[j++]);
+	}
+	return rc;
+}
+
+int nm__synapse_scan_plan(nm_tx_t *tx, const nm_synapse_filter_t *f,
+                          int64_t (*seq)(nm_tx_t *tx, const char *id, nm_err_t *err), unsigned *mask, int64_t *src,
+                          int64_t *dst, nm_err_t *err)
+{
+	*mask = 0;
+	*src = *dst = 0;
+	if (f->source_id) {
+		*mask |= NM_SF_SOURCE;
+		if ((*src = seq(tx, f->source_id, err)) <= 0)
+			return *src < 0 ? (int)*src : 0;
+	}
+	if (f->target_id) {
+		*mask |= NM_SF_TARGET;
+		if ((*dst = seq(tx, f->target_id, err)) <= 0)
+			return *dst < 0 ? (int)*dst : 0;
+	}
+	if (f->type >= 0)
+		*mask |= NM_SF_TYPE;
+	if (f->has_min_weight)
+		*mask |= NM_SF_WEIGHT;
+	if (f->limit > 0 || f->offset > 0)
+		*mask |= NM_SF_WINDOW;
+	if (f->newest_first)
+		*mask |= NM_SF_NEWEST;
+	return 1;
+}

@@ -422,12 +422,17 @@ static int begin(pbrain_t *pb, ppool_t *pool, const char *sql, nm_tx_t **tx, nm_
 	return 0;
 }
 
+static void tx_free(ptx_t *t)
+{
+	nm__pg_give(t->pool, t->c);
+	nm__pg_seq_forget(&t->base);
+	free(t);
+}
+
 static void finish(nm_tx_t *tx)
 {
-	ptx_t *t = PT(tx);
-	nm__pg_simple(t->c, "ROLLBACK", NULL, NULL);
-	nm__pg_give(t->pool, t->c);
-	free(t);
+	nm__pg_simple(PT(tx)->c, "ROLLBACK", NULL, NULL);
+	tx_free(PT(tx));
 }
 
 static int pg_gen(void *bd, uint64_t *gen, nm_err_t *err);
@@ -515,8 +520,7 @@ static int pg_commit(nm_tx_t *tx, nm_err_t *err)
 		rc = nm__pg_simple(t->c, "COMMIT", NULL, err);
 	if (rc < 0)
 		return (int)rc; /* the caller rolls back, which frees the tx */
-	nm__pg_give(t->pool, t->c);
-	free(t);
+	tx_free(t);
 	return 0;
 }
 
@@ -539,6 +543,7 @@ static int pg_release(nm_tx_t *tx, nm_err_t *err)
 static void pg_rollback_to(nm_tx_t *tx)
 {
 	PT(tx)->d = PT(tx)->saved;
+	nm__pg_seq_forget(tx); /* rows written since the savepoint are gone */
 	nm__pg_simple(PT(tx)->c, "ROLLBACK TO w; RELEASE w", NULL, NULL);
 }
 

@@ -30,6 +30,9 @@ typedef enum {
 } pq_id_t;
 
 #define PQ_NSCAN_VARIANTS 64
+/* Rows per page of an unbounded scan (store_pg_neuron.c, _fiber.c). */
+#define NM_PG_PAGE 1000
+#define NM_PG_PAGE_STR "1000"
 #define PQ_SSCAN_VARIANTS 64
 #define PQ_FSCAN_VARIANTS 128
 
@@ -79,6 +82,13 @@ typedef struct ptx {
 	pconn_t *c;
 	pdelta_t d, saved;               /* saved: at the open savepoint */
 	uint64_t gen;                    /* write: the brain's generation when the lock was taken */
+	/* Neuron row numbers looked up or written by this transaction (id →
+	 * seq, -1 = absent). Coherent for the whole transaction: a read
+	 * transaction sees one snapshot, and a write transaction holds the
+	 * brain's lock, so only its own writes change the rows (they update
+	 * the map; a savepoint rollback empties it). Keys live in seq_keys. */
+	nm_hmap_t seqs;
+	nm_strv_t seq_keys;
 } ptx_t;
 
 #define PT(tx) ((ptx_t *)(tx))
@@ -140,8 +150,11 @@ const char *nm__pg_str(const PGresult *r, int row, int col); /* NULL → NULL */
 /* A bytea column (hex output) decoded into an owned, NUL-terminated copy. */
 char *nm__pg_bytea(const PGresult *r, int row, int col, size_t *len);
 
-/* Neuron row number by id (0 when absent, < 0 on error). */
+/* Neuron row number by id (0 when absent, < 0 on error), remembered for
+ * the transaction; note one (seq 0: absent) or forget them all. */
 int64_t nm__pg_neuron_seq(nm_tx_t *tx, const char *id, nm_err_t *err);
+void nm__pg_seq_note(nm_tx_t *tx, const char *id, int64_t seq);
+void nm__pg_seq_forget(nm_tx_t *tx);
 /* Keep a fiber's search text, its terms and the document counters in step
  * (store.h nm_tx_fiber_search); replace: remove the old text first. */
 int nm__pg_fiber_text(nm_tx_t *tx, int64_t seq, const nm_fiber_t *f, bool replace, nm_err_t *err);

@@ -341,13 +341,17 @@ static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool
 	if (filters & FF_SALIENCE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND f.salience >= $%d", k++);
 	static const char *const cols[] = {"f.created_at", "f.salience", "f.frequency"};
-	if (order == NM_ORDER_INSERTION)
-		snprintf(buf + n, cap - n, " ORDER BY f.seq %s", desc ? "DESC" : "ASC");
+	if (order == NM_ORDER_INSERTION) /* by pages, past row $k */
+		snprintf(buf + n, cap - n, " AND f.seq %s $%d ORDER BY f.seq %s LIMIT " NM_PG_PAGE_STR, desc ? "<" : ">", k,
+		         desc ? "DESC" : "ASC");
 	else
 		snprintf(buf + n, cap - n, " ORDER BY %s %s, f.seq", cols[order], desc ? "DESC" : "ASC");
 	return buf;
 }
 
+/* Insertion order (an export's) reads pages of NM_PG_PAGE rows by row
+ * number: memory stays bounded and the callback may use the transaction.
+ * The other orders read the filtered rows at once. */
 int nm__pg_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
 {
 	unsigned filters = 0;
@@ -361,43 +365,51 @@ int nm__pg_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, v
 		filters |= FF_SALIENCE;
 	bool desc = f->order == NM_ORDER_DEFAULT ? true : f->descending;
 	int ord = f->order == NM_ORDER_DEFAULT ? NM_ORDER_SALIENCE : f->order;
-	unsigned variant = filters | (unsigned)(ord == NM_ORDER_INSERTION ? 3 : ord) << 4 | (unsigned)desc << 6;
-	pgp_t p = {0};
-	pgp_int(&p, PB(tx));
-	if (filters & FF_NEURON)
-		pgp_int(&p, strhash(f->contains_neuron));
-	if (filters & FF_TIME) {
-		pgp_int(&p, f->time_end);
-		pgp_int(&p, f->time_start);
-	}
-	if (filters & FF_TAGS)
-		pgp_int(&p, strhash(f->tags->v[0]));
-	if (filters & FF_SALIENCE)
-		pgp_dbl(&p, f->min_salience);
+	bool paged = ord == NM_ORDER_INSERTION;
+	unsigned variant = filters | (unsigned)(paged ? 3 : ord) << 4 | (unsigned)desc << 6;
 	char sql[768], name[16];
 	snprintf(name, sizeof name, "F%u", variant);
-	pconn_t *c = PT(tx)->c;
-	PGresult *r = nm__pg_run_dyn(c, &c->fscan[variant], name,
-	                             fiber_scan_sql(filters, (nm_fiber_order_t)ord, desc, sql, sizeof sql), &p, err);
-	if (!r)
-		return err ? -err->status : -NM_ST_INTERNAL;
-	int64_t skip = f->offset, left = f->limit > 0 ? f->limit : -1;
+	fiber_scan_sql(filters, (nm_fiber_order_t)ord, desc, sql, sizeof sql);
+	int64_t skip = f->offset, left = f->limit > 0 ? f->limit : -1, after = desc ? INT64_MAX : 0;
 	int rc = 0;
-	for (int i = 0; i < PQntuples(r) && left != 0 && !rc; i++) {
-		nm_fiber_t fb;
-		row_fiber(r, i, &fb);
-		if (nm__fiber_matches(&fb, f)) {
-			if (skip > 0) {
-				skip--;
-			} else {
-				if (left > 0)
-					left--;
-				rc = cb(arg, &fb);
-			}
+	for (bool more = true; more && left != 0 && !rc;) {
+		pgp_t p = {0};
+		pgp_int(&p, PB(tx));
+		if (filters & FF_NEURON)
+			pgp_int(&p, strhash(f->contains_neuron));
+		if (filters & FF_TIME) {
+			pgp_int(&p, f->time_end);
+			pgp_int(&p, f->time_start);
 		}
-		nm_fiber_clear(&fb);
+		if (filters & FF_TAGS)
+			pgp_int(&p, strhash(f->tags->v[0]));
+		if (filters & FF_SALIENCE)
+			pgp_dbl(&p, f->min_salience);
+		if (paged)
+			pgp_int(&p, after);
+		pconn_t *c = PT(tx)->c;
+		PGresult *r = nm__pg_run_dyn(c, &c->fscan[variant], name, sql, &p, err);
+		if (!r)
+			return err ? -err->status : -NM_ST_INTERNAL;
+		int rows = PQntuples(r);
+		more = paged && rows == NM_PG_PAGE;
+		for (int i = 0; i < rows && left != 0 && !rc; i++) {
+			nm_fiber_t fb;
+			row_fiber(r, i, &fb);
+			after = nm__pg_i64(r, i, 0);
+			if (nm__fiber_matches(&fb, f)) {
+				if (skip > 0) {
+					skip--;
+				} else {
+					if (left > 0)
+						left--;
+					rc = cb(arg, &fb);
+				}
+			}
+			nm_fiber_clear(&fb);
+		}
+		PQclear(r);
 	}
-	PQclear(r);
 	return rc;
 }
 
@@ -450,20 +462,8 @@ int nm__pg_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, n
 	int rc = nearest_run(tx, PQ_NEAR_BEFORE, ts, ts - max_dist, k, &lo, err);
 	if (rc == 0)
 		rc = nearest_run(tx, PQ_NEAR_AFTER, ts, ts + max_dist, k, &hi, err);
-	/* merge the two runs by distance; ties: the newer fiber */
-	size_t i = 0, j = 0;
-	for (int64_t taken = 0; rc == 0 && taken < k && (i < lo.n || j < hi.n); taken++) {
-		bool take_lo;
-		if (i >= lo.n)
-			take_lo = false;
-		else if (j >= hi.n)
-			take_lo = true;
-		else {
-			int64_t dl = ts - lo.v[i].time_start, dh = hi.v[j].time_start - ts;
-			take_lo = dl < dh || (dl == dh && lo.seq[i] > hi.seq[j]);
-		}
-		rc = cb(arg, take_lo ? &lo.v[i++] : &hi.v[j++]);
-	}
+	if (rc == 0)
+		rc = nm__fiber_nearest_merge(ts, k, lo.v, lo.seq, lo.n, hi.v, hi.seq, hi.n, cb, arg);
 	rows_free(&lo);
 	rows_free(&hi);
 	return rc;

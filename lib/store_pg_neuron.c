@@ -122,6 +122,7 @@ int nm__pg_neuron_add(nm_tx_t *tx, const nm_neuron_t *n, nm_err_t *err)
 	PQclear(r);
 	if (!seq)
 		return nm__exists(err, "Neuron", n->id);
+	nm__pg_seq_note(tx, n->id, seq);
 	int rc = put_span(tx, seq, n, true, err);
 	if (rc == 0)
 		PT(tx)->d.neurons++;
@@ -151,6 +152,7 @@ int nm__pg_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_t *e
 	nm_neuron_t n;
 	char *buf;
 	row_neuron(r, 0, &n, &buf);
+	nm__pg_seq_note(tx, n.id, nm__pg_i64(r, 0, 0));
 	nm_neuron_copy(out, &n);
 	free(buf);
 	PQclear(r);
@@ -185,14 +187,32 @@ int nm__pg_neuron_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	PQclear(r);
 	if (!neurons)
 		return nm__not_found(err, "Neuron", id);
+	nm__pg_seq_note(tx, id, 0);
 	PT(tx)->d.neurons--;
 	PT(tx)->d.synapses -= synapses;
 	tx->rows += synapses;
 	return 0;
 }
 
+void nm__pg_seq_note(nm_tx_t *tx, const char *id, int64_t seq)
+{
+	ptx_t *t = PT(tx);
+	char *k = nm_xstrdup(id);
+	nm_strv_push(&t->seq_keys, k);
+	nm_hmap_put(&t->seqs, k, strlen(k), (void *)(intptr_t)(seq ? seq : -1));
+}
+
+void nm__pg_seq_forget(nm_tx_t *tx)
+{
+	nm_hmap_free(&PT(tx)->seqs);
+	nm_strv_clear(&PT(tx)->seq_keys);
+}
+
 int64_t nm__pg_neuron_seq(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
+	intptr_t known = (intptr_t)nm_hmap_get(&PT(tx)->seqs, id, strlen(id));
+	if (known)
+		return known < 0 ? 0 : (int64_t)known;
 	pgp_t p = {0};
 	pgp_int(&p, PB(tx));
 	pgp_text(&p, id);
@@ -201,6 +221,7 @@ int64_t nm__pg_neuron_seq(nm_tx_t *tx, const char *id, nm_err_t *err)
 		return err ? -err->status : -NM_ST_INTERNAL;
 	int64_t seq = PQntuples(r) ? nm__pg_i64(r, 0, 0) : 0;
 	PQclear(r);
+	nm__pg_seq_note(tx, id, seq);
 	return seq;
 }
 
@@ -227,13 +248,14 @@ static const char *neuron_scan_sql(unsigned mask, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, " AND n.created_at BETWEEN $%d AND $%d", k, k + 1), k += 2;
 	if (mask & NF_KEY)
 		n += (size_t)snprintf(buf + n, cap - n, " AND n.khash = $%d", k++);
-	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY n.seq");
 	if (mask & NF_WINDOW)
-		snprintf(buf + n, cap - n, " LIMIT $%d OFFSET $%d", k, k + 1);
+		snprintf(buf + n, cap - n, " ORDER BY n.seq LIMIT $%d OFFSET $%d", k, k + 1);
+	else /* a page after row $k */
+		snprintf(buf + n, cap - n, " AND n.seq > $%d ORDER BY n.seq LIMIT " NM_PG_PAGE_STR, k);
 	return buf;
 }
 
-/* The needle as a LIKE pattern: %needle% with \ % _ escaped. */
+/* The needle as a LIKE pattern: %needle% with backslash, % and _ escaped. */
 static char *like_pattern(const char *s, size_t n)
 {
 	nm_buf_t b = {0};
@@ -266,74 +288,106 @@ static bool c_match(const nm_neuron_filter_t *f, bool contains, const nm_neuron_
 	return ok;
 }
 
-int nm__pg_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb, void *arg, nm_err_t *err)
+/* Filters, in SQL and in C, and where the scan stands. */
+typedef struct nscan {
+	const nm_neuron_filter_t *f;
+	unsigned mask;
+	bool c_contains, in_c;
+	int64_t skip, left;              /* offset/limit applied in C (in_c) */
+} nscan_t;
+
+/* One statement: the window, or the page after row `after`; *last gets
+ * the last row number read (0: the scan is over). */
+static int neuron_page(nm_tx_t *tx, nscan_t *q, int64_t after, int64_t *last, nm_neuron_cb cb, void *arg,
+                       nm_err_t *err)
 {
-	unsigned mask = 0;
-	bool c_contains = false;
-	if (f->type >= 0)
-		mask |= NF_TYPE;
-	if (f->contains) {
-		if (memchr(f->contains, 0, f->contains_len) || memmem(f->contains, f->contains_len, "\xef\xbf\xbd", 3))
-			c_contains = true;
-		else
-			mask |= NF_LIKE;
-	}
-	if (f->exact)
-		mask |= NF_EXACT;
-	if (f->time_start != NM_TIME_NONE)
-		mask |= NF_TIME;
-	if (f->key)
-		mask |= NF_KEY;
-	bool in_c = c_contains || f->key;
-	if ((f->limit > 0 || f->offset > 0) && !in_c)
-		mask |= NF_WINDOW;
-	char sql[640], name[16];
-	snprintf(name, sizeof name, "n%u", mask);
+	const nm_neuron_filter_t *f = q->f;
 	pgp_t p = {0};
 	pgp_int(&p, PB(tx));
-	if (mask & NF_TYPE)
+	if (q->mask & NF_TYPE)
 		pgp_int(&p, f->type);
-	if (mask & NF_LIKE)
+	if (q->mask & NF_LIKE)
 		pgp_take(&p, like_pattern(f->contains, f->contains_len));
-	if (mask & NF_EXACT) {
+	if (q->mask & NF_EXACT) {
 		pgp_int(&p, (int64_t)nm_hash64(f->exact, f->exact_len));
 		pgp_bin(&p, f->exact, f->exact_len);
 	}
-	if (mask & NF_TIME) {
+	if (q->mask & NF_TIME) {
 		pgp_int(&p, f->time_start);
 		pgp_int(&p, f->time_end);
 	}
-	if (mask & NF_KEY) /* f->key is already nm_text_key()ed (store_ops.c) */
+	if (q->mask & NF_KEY) /* f->key is already nm_text_key()ed (store_ops.c) */
 		pgp_int(&p, (int64_t)nm_hash64(f->key, f->key_len));
-	if (mask & NF_WINDOW) {
+	if (q->mask & NF_WINDOW) {
 		if (f->limit > 0)
 			pgp_int(&p, f->limit);
 		else
 			pgp_text(&p, NULL);
 		pgp_int(&p, f->offset);
+	} else {
+		pgp_int(&p, after);
 	}
+	char sql[640], name[16];
+	snprintf(name, sizeof name, "n%u", q->mask);
 	pconn_t *c = PT(tx)->c;
-	PGresult *r = nm__pg_run_dyn(c, &c->nscan[mask], name, neuron_scan_sql(mask, sql, sizeof sql), &p, err);
+	PGresult *r = nm__pg_run_dyn(c, &c->nscan[q->mask], name, neuron_scan_sql(q->mask, sql, sizeof sql), &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;
-	int64_t skip = in_c ? f->offset : 0, left = in_c && f->limit > 0 ? f->limit : -1;
-	int rc = 0;
-	for (int i = 0; i < PQntuples(r) && !rc && left != 0; i++) {
+	int rc = 0, rows = PQntuples(r);
+	*last = !(q->mask & NF_WINDOW) && rows == NM_PG_PAGE ? nm__pg_i64(r, rows - 1, 0) : 0;
+	for (int i = 0; i < rows && !rc && q->left != 0; i++) {
 		nm_neuron_t n;
 		char *buf;
 		row_neuron(r, i, &n, &buf);
-		if (!in_c || c_match(f, c_contains, &n)) {
-			if (skip > 0) {
-				skip--;
+		if (q->mask & (NF_KEY | NF_EXACT)) /* the engine's look-ups: their synapses are asked for next */
+			nm__pg_seq_note(tx, n.id, nm__pg_i64(r, i, 0));
+		if (!q->in_c || c_match(f, q->c_contains, &n)) {
+			if (q->skip > 0) {
+				q->skip--;
 			} else {
-				if (left > 0)
-					left--;
+				if (q->left > 0)
+					q->left--;
 				rc = cb(arg, &n);
 			}
 		}
 		free(buf);
 	}
 	PQclear(r);
+	if (q->left == 0)
+		*last = 0;
+	return rc;
+}
+
+/* Unbounded scans (an export) read pages of NM_PG_PAGE rows by row
+ * number, so memory stays bounded and the callback may use the
+ * transaction itself. */
+int nm__pg_neuron_scan(nm_tx_t *tx, const nm_neuron_filter_t *f, nm_neuron_cb cb, void *arg, nm_err_t *err)
+{
+	nscan_t q = {.f = f};
+	if (f->type >= 0)
+		q.mask |= NF_TYPE;
+	if (f->contains) {
+		if (memchr(f->contains, 0, f->contains_len) || memmem(f->contains, f->contains_len, "\xef\xbf\xbd", 3))
+			q.c_contains = true;
+		else
+			q.mask |= NF_LIKE;
+	}
+	if (f->exact)
+		q.mask |= NF_EXACT;
+	if (f->time_start != NM_TIME_NONE)
+		q.mask |= NF_TIME;
+	if (f->key)
+		q.mask |= NF_KEY;
+	q.in_c = q.c_contains || f->key;
+	if ((f->limit > 0 || f->offset > 0) && !q.in_c)
+		q.mask |= NF_WINDOW;
+	q.skip = q.in_c ? f->offset : 0;
+	q.left = q.in_c && f->limit > 0 ? f->limit : -1;
+	int64_t after = 0;
+	int rc;
+	do
+		rc = neuron_page(tx, &q, after, &after, cb, arg, err);
+	while (rc == 0 && after > 0);
 	return rc;
 }
 
@@ -512,65 +566,51 @@ int nm__pg_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	return 0;
 }
 
-enum { SF_SOURCE = 1, SF_TARGET = 2, SF_TYPE = 4, SF_WEIGHT = 8, SF_WINDOW = 16, SF_NEWEST = 32 };
 
 static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
 {
 	int k = 1;
 	size_t n = (size_t)snprintf(buf, cap, "SELECT " SYN_COLS SYN_FROM " WHERE s.b = $%d", k++);
-	if (mask & SF_SOURCE)
+	if (mask & NM_SF_SOURCE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.source = $%d", k++);
-	if (mask & SF_TARGET)
+	if (mask & NM_SF_TARGET)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.target = $%d", k++);
-	if (mask & SF_TYPE)
+	if (mask & NM_SF_TYPE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.type = $%d", k++);
-	if (mask & SF_WEIGHT)
+	if (mask & NM_SF_WEIGHT)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.weight >= $%d", k++);
-	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq%s", mask & SF_NEWEST ? " DESC" : "");
-	if (mask & SF_WINDOW)
-		snprintf(buf + n, cap - n, " LIMIT $%d OFFSET $%d", k, k + 1);
+	const char *dir = mask & NM_SF_NEWEST ? " DESC" : "";
+	if (mask & NM_SF_WINDOW) /* a page after (before, newest first) row $k otherwise */
+		snprintf(buf + n, cap - n, " ORDER BY s.seq%s LIMIT $%d OFFSET $%d", dir, k, k + 1);
+	else
+		snprintf(buf + n, cap - n, " AND s.seq %s $%d ORDER BY s.seq%s LIMIT " NM_PG_PAGE_STR,
+		         mask & NM_SF_NEWEST ? "<" : ">", k, dir);
 	return buf;
 }
 
-int nm__pg_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
+/* One statement of a synapse scan (the window, or the page past row
+ * `after`); *last: the last row read when a full page came back, else 0. */
+static int synapse_page(nm_tx_t *tx, const nm_synapse_filter_t *f, unsigned mask, int64_t src, int64_t dst,
+                        int64_t after, int64_t *last, nm_synapse_cb cb, void *arg, nm_err_t *err)
 {
-	int64_t src = 0, dst = 0;
-	unsigned mask = 0;
-	/* An endpoint that names no neuron matches no synapse. */
-	if (f->source_id) {
-		mask |= SF_SOURCE;
-		if ((src = nm__pg_neuron_seq(tx, f->source_id, err)) <= 0)
-			return src < 0 ? (int)src : 0;
-	}
-	if (f->target_id) {
-		mask |= SF_TARGET;
-		if ((dst = nm__pg_neuron_seq(tx, f->target_id, err)) <= 0)
-			return dst < 0 ? (int)dst : 0;
-	}
-	if (f->type >= 0)
-		mask |= SF_TYPE;
-	if (f->has_min_weight)
-		mask |= SF_WEIGHT;
-	if (f->limit > 0 || f->offset > 0)
-		mask |= SF_WINDOW;
-	if (f->newest_first)
-		mask |= SF_NEWEST;
 	pgp_t p = {0};
 	pgp_int(&p, PB(tx));
-	if (mask & SF_SOURCE)
+	if (mask & NM_SF_SOURCE)
 		pgp_int(&p, src);
-	if (mask & SF_TARGET)
+	if (mask & NM_SF_TARGET)
 		pgp_int(&p, dst);
-	if (mask & SF_TYPE)
+	if (mask & NM_SF_TYPE)
 		pgp_int(&p, f->type);
-	if (mask & SF_WEIGHT)
+	if (mask & NM_SF_WEIGHT)
 		pgp_dbl(&p, f->min_weight);
-	if (mask & SF_WINDOW) {
+	if (mask & NM_SF_WINDOW) {
 		if (f->limit > 0)
 			pgp_int(&p, f->limit);
 		else
 			pgp_text(&p, NULL);
 		pgp_int(&p, f->offset);
+	} else {
+		pgp_int(&p, after);
 	}
 	char sql[512], name[16];
 	snprintf(name, sizeof name, "s%u", mask);
@@ -578,12 +618,26 @@ int nm__pg_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb
 	PGresult *r = nm__pg_run_dyn(c, &c->sscan[mask], name, synapse_scan_sql(mask, sql, sizeof sql), &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;
-	int rc = 0;
-	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+	int rc = 0, rows = PQntuples(r);
+	*last = !(mask & NM_SF_WINDOW) && rows == NM_PG_PAGE ? nm__pg_i64(r, rows - 1, 0) : 0;
+	for (int i = 0; i < rows && !rc; i++) {
 		nm_synapse_t y;
 		row_synapse(r, i, &y);
 		rc = cb(arg, &y);
 	}
 	PQclear(r);
+	return rc;
+}
+
+int nm__pg_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
+{
+	int64_t src, dst;
+	unsigned mask;
+	int rc = nm__synapse_scan_plan(tx, f, nm__pg_neuron_seq, &mask, &src, &dst, err);
+	if (rc <= 0)
+		return rc;
+	int64_t after = f->newest_first ? INT64_MAX : 0, last;
+	while ((rc = synapse_page(tx, f, mask, src, dst, after, &last, cb, arg, err)) == 0 && last > 0)
+		after = last;
 	return rc;
 }

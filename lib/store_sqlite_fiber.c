@@ -429,20 +429,8 @@ int nm__sq_fiber_nearest(nm_tx_t *tx, int64_t ts, int64_t max_dist, int64_t k, n
 		sqlite3_bind_int64(s, 3, k);
 		rc = read_rows(c, s, -1, &hi, err);
 	}
-	/* merge the two runs by distance; ties: the newer fiber */
-	size_t i = 0, j = 0;
-	for (int64_t taken = 0; rc == 0 && taken < k && (i < lo.n || j < hi.n); taken++) {
-		bool take_lo;
-		if (i >= lo.n)
-			take_lo = false;
-		else if (j >= hi.n)
-			take_lo = true;
-		else {
-			int64_t dl = ts - lo.v[i].time_start, dh = hi.v[j].time_start - ts;
-			take_lo = dl < dh || (dl == dh && lo.seq[i] > hi.seq[j]);
-		}
-		rc = cb(arg, take_lo ? &lo.v[i++] : &hi.v[j++]);
-	}
+	if (rc == 0)
+		rc = nm__fiber_nearest_merge(ts, k, lo.v, lo.seq, lo.n, hi.v, hi.seq, hi.n, cb, arg);
 	rows_free(&lo);
 	rows_free(&hi);
 	return rc;

@@ -150,21 +150,24 @@ int nm__sq_synapse_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 	return nm__sq_counter(c, "synapses", -1, err);
 }
 
-enum { SF_SOURCE = 1, SF_TARGET = 2, SF_TYPE = 4, SF_WEIGHT = 8, SF_WINDOW = 16, SF_NEWEST = 32 };
+static int64_t tx_neuron_seq(nm_tx_t *tx, const char *id, nm_err_t *err)
+{
+	return nm__sq_neuron_seq(SC(tx), id, err);
+}
 
 static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
 {
 	size_t n = (size_t)snprintf(buf, cap, "SELECT " SYN_COLS SYN_FROM " WHERE 1");
-	if (mask & SF_SOURCE)
+	if (mask & NM_SF_SOURCE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.source = ?1");
-	if (mask & SF_TARGET)
+	if (mask & NM_SF_TARGET)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.target = ?2");
-	if (mask & SF_TYPE)
+	if (mask & NM_SF_TYPE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.type = ?3");
-	if (mask & SF_WEIGHT)
+	if (mask & NM_SF_WEIGHT)
 		n += (size_t)snprintf(buf + n, cap - n, " AND s.weight >= ?4");
-	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq%s", mask & SF_NEWEST ? " DESC" : "");
-	if (mask & SF_WINDOW)
+	n += (size_t)snprintf(buf + n, cap - n, " ORDER BY s.seq%s", mask & NM_SF_NEWEST ? " DESC" : "");
+	if (mask & NM_SF_WINDOW)
 		snprintf(buf + n, cap - n, " LIMIT ?5 OFFSET ?6");
 	return buf;
 }
@@ -172,40 +175,24 @@ static const char *synapse_scan_sql(unsigned mask, char *buf, size_t cap)
 int nm__sq_synapse_scan(nm_tx_t *tx, const nm_synapse_filter_t *f, nm_synapse_cb cb, void *arg, nm_err_t *err)
 {
 	sconn_t *c = SC(tx);
-	int64_t src = 0, dst = 0;
-	unsigned mask = 0;
-	/* An endpoint that names no neuron matches no synapse. */
-	if (f->source_id) {
-		mask |= SF_SOURCE;
-		if ((src = nm__sq_neuron_seq(c, f->source_id, err)) <= 0)
-			return src < 0 ? (int)src : 0;
-	}
-	if (f->target_id) {
-		mask |= SF_TARGET;
-		if ((dst = nm__sq_neuron_seq(c, f->target_id, err)) <= 0)
-			return dst < 0 ? (int)dst : 0;
-	}
-	if (f->type >= 0)
-		mask |= SF_TYPE;
-	if (f->has_min_weight)
-		mask |= SF_WEIGHT;
-	if (f->limit > 0 || f->offset > 0)
-		mask |= SF_WINDOW;
-	if (f->newest_first)
-		mask |= SF_NEWEST;
+	int64_t src, dst;
+	unsigned mask;
+	int rc = nm__synapse_scan_plan(tx, f, tx_neuron_seq, &mask, &src, &dst, err);
+	if (rc <= 0)
+		return rc;
 	char sql[512];
 	sqlite3_stmt *s = nm__sq_dyn(c, &c->sscan[mask], synapse_scan_sql(mask, sql, sizeof sql), err);
 	if (!s)
 		return -NM_ST_INTERNAL;
-	if (mask & SF_SOURCE)
+	if (mask & NM_SF_SOURCE)
 		sqlite3_bind_int64(s, 1, src);
-	if (mask & SF_TARGET)
+	if (mask & NM_SF_TARGET)
 		sqlite3_bind_int64(s, 2, dst);
-	if (mask & SF_TYPE)
+	if (mask & NM_SF_TYPE)
 		sqlite3_bind_int(s, 3, f->type);
-	if (mask & SF_WEIGHT)
+	if (mask & NM_SF_WEIGHT)
 		sqlite3_bind_double(s, 4, f->min_weight);
-	if (mask & SF_WINDOW) {
+	if (mask & NM_SF_WINDOW) {
 		sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
 		sqlite3_bind_int64(s, 6, f->offset);
 	}

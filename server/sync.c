@@ -219,32 +219,32 @@ static void queue(srv_sync_t *s, pending_t *p)
 	uv_async_send(&s->async);
 }
 
-void srv_sync_publish(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data)
+static void publish(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data, const char *source,
+                    bool remote)
 {
-	if (!ctx->sync || !ctx->cfg.sync_server_events) {
-		free(data);
-		return;
-	}
-	pending_t *p = nm_xcalloc(1, sizeof *p);
-	p->brain_id = nm_xstrdup(brain_id);
-	p->type = nm_xstrdup(type);
-	p->data = data;
-	queue(ctx->sync, p);
-}
-
-void srv_sync_remote(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data, const char *source)
-{
-	if (!ctx->sync) {
-		free(data);
-		return;
-	}
 	pending_t *p = nm_xcalloc(1, sizeof *p);
 	p->brain_id = nm_xstrdup(brain_id);
 	p->type = nm_xstrdup(type);
 	p->data = data;
 	p->source = source ? nm_xstrdup(source) : NULL;
-	p->remote = true;
+	p->remote = remote;
 	queue(ctx->sync, p);
+}
+
+void srv_sync_publish(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data)
+{
+	if (!ctx->sync || !ctx->cfg.sync_server_events)
+		free(data);
+	else
+		publish(ctx, brain_id, type, data, NULL, false);
+}
+
+void srv_sync_remote(srv_ctx_t *ctx, const char *brain_id, const char *type, char *data, const char *source)
+{
+	if (!ctx->sync)
+		free(data);
+	else
+		publish(ctx, brain_id, type, data, source, true);
 }
 
 /* ---- subscriptions ---- */

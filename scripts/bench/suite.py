@@ -186,13 +186,15 @@ def traversal_summary(per):
     return out
 
 
-def singles(host, port, brain, start, count, clients):
-    """count single POST /memory/encode over `clients` keep-alive connections (threads)."""
-    per_client = [list(range(start + c, start + count, clients)) for c in range(clients)]
+def run_clients(host, port, reqs, server_ms=False):
+    """Send the prepared requests reqs[c] over one keep-alive connection per client c (threads, all
+    let go together). Returns clients, requests, errors, first_error, seconds (wall), per_s and the
+    client round trip latency_ms; with server_ms, also the distribution of the server's latency_ms
+    from each 200 JSON answer."""
+    clients = len(reqs)
     conns = [Conn(host, port) for _ in range(clients)]
-    reqs = [[build_request("POST", "/memory/encode", host, dataset.memory(i)[0], brain) for i in idx]
-            for idx in per_client]
     lat = [[] for _ in range(clients)]
+    srv = [[] for _ in range(clients)]
     errors = []
     barrier = threading.Barrier(clients + 1)
 
@@ -205,6 +207,8 @@ def singles(host, port, brain, start, count, clients):
                 lat[c].append((time.perf_counter() - t0) * 1000)
                 if st != 200:
                     errors.append(f"{st} {data[:200]!r}")
+                elif server_ms:
+                    srv[c].append(float(json.loads(data)["latency_ms"]))
         except Exception as e:  # noqa: BLE001 -- reported, not hidden
             errors.append(repr(e))
 
@@ -219,9 +223,19 @@ def singles(host, port, brain, start, count, clients):
     for c in conns:
         c.close()
     all_lat = [x for v in lat for x in v]
-    return {"clients": clients, "requests": len(all_lat), "errors": len(errors), "first_error": errors[:1],
-            "seconds": round(wall, 3), "per_s": round(len(all_lat) / wall, 1) if wall else None,
-            "latency_ms": dist(all_lat)}
+    res = {"clients": clients, "requests": len(all_lat), "errors": len(errors), "first_error": errors[:1],
+           "seconds": round(wall, 3), "per_s": round(len(all_lat) / wall, 1) if wall else None,
+           "latency_ms": dist(all_lat)}
+    if server_ms:
+        res["server_ms"] = dist([x for v in srv for x in v])
+    return res
+
+
+def singles(host, port, brain, start, count, clients):
+    """count single POST /memory/encode over `clients` keep-alive connections (threads)."""
+    reqs = [[build_request("POST", "/memory/encode", host, dataset.memory(i)[0], brain)
+             for i in range(start + c, start + count, clients)] for c in range(clients)]
+    return run_clients(host, port, reqs)
 
 
 def wrk_health(host, port, seconds):
@@ -283,44 +297,10 @@ def concurrent_queries(host, port, brain, n_memories, count, clients, seq_per_de
             qs.append(q)
         if len(qs) == count:
             break
-    per_client = [qs[c::clients] for c in range(clients)]
-    conns = [Conn(host, port) for _ in range(clients)]
     reqs = [[build_request("POST", "/memory/query", host,
                            {"query": q["query"], "depth": q["depth"], "reference_time": q["reference_time"],
-                            "reinforce": False}, brain) for q in mine] for mine in per_client]
-    lat = [[] for _ in range(clients)]
-    srv = [[] for _ in range(clients)]
-    errors = []
-    barrier = threading.Barrier(clients + 1)
-
-    def work(c):
-        barrier.wait()
-        try:
-            for req in reqs[c]:
-                t0 = time.perf_counter()
-                st, data = conns[c].send_raw(req)
-                lat[c].append((time.perf_counter() - t0) * 1000)
-                if st != 200:
-                    errors.append(f"{st} {data[:200]!r}")
-                else:
-                    srv[c].append(float(json.loads(data)["latency_ms"]))
-        except Exception as e:  # noqa: BLE001 -- reported, not hidden
-            errors.append(repr(e))
-
-    th = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
-    for t in th:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in th:
-        t.join()
-    wall = time.perf_counter() - t0
-    for c in conns:
-        c.close()
-    all_lat = [x for v in lat for x in v]
-    return {"clients": clients, "requests": len(all_lat), "errors": len(errors), "first_error": errors[:1],
-            "seconds": round(wall, 3), "per_s": round(len(all_lat) / wall, 1) if wall else None,
-            "latency_ms": dist(all_lat), "server_ms": dist([x for v in srv for x in v])}
+                            "reinforce": False}, brain) for q in qs[c::clients]] for c in range(clients)]
+    return run_clients(host, port, reqs, server_ms=True)
 
 
 # ---------------------------------------------------------------- one size
@@ -563,7 +543,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1, ensure_ascii=False)
-    print(f"\nMachine: {results['machine']}; storage {args.storage}; total {results['seconds_total']} s. "
+    storage = f"the server's at {args.url}" if args.url else args.storage
+    print(f"\nMachine: {results['machine']}; storage {storage}; total {results['seconds_total']} s. "
           "Targets are the issue's figures for 1M neurons on a 2-core machine; at smaller sizes they are shown "
           "for reference.")
 

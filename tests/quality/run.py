@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -165,14 +164,6 @@ class EngineError(Exception):
     pass
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Server:
     def __init__(self, binary, storage, start_timeout, stop_timeout=30.0):
         self.binary = binary
@@ -189,7 +180,7 @@ class Server:
         self.pg_url = None  # postgres: its database, dropped by cleanup()
 
     def start(self):
-        self.port = free_port()
+        self.port = pgtmp.free_port()
         cmd = [self.binary, "--host", "127.0.0.1", "--port", str(self.port),
                "--data-dir", self.data_dir, "--storage", self.storage]
         if self.storage == "postgres":
