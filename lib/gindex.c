@@ -685,6 +685,8 @@ void nm__gx_commit(nm_brain_t *b, const nm_gx_log_t *log)
 	nm_strv_t del_keys = {0};     /* owns last_del's keys */
 	if (gx && nm_brain_read_begin(b, &tx, &e) == 0) {
 		size_t before = gx->bytes;
+		if (tx->be->prefetch) /* a round trip per kind, not per object (postgres) */
+			tx->be->prefetch(tx, log);
 		/* deletes first: an object deleted and created again in one commit
 		 * is a new row in storage (it sorts last), so here it must be a new
 		 * slot, created at its last creation, i.e. the first of its log

@@ -122,6 +122,10 @@ struct nm_backend {
 	int (*kv_get)(nm_tx_t *, const char *, char **, size_t *, nm_err_t *);
 	int (*kv_del)(nm_tx_t *, const char *, nm_err_t *);
 	int (*kv_scan)(nm_tx_t *, const char *, const char *, nm_kv_cb, void *, nm_err_t *);
+	/* May be NULL. The objects of a change log (gindex.h) are about to be
+	 * read one by one in read tx: fetch them together. The gets that
+	 * follow answer from what was fetched (absent ones 404). */
+	void (*prefetch)(nm_tx_t *, const nm_gx_log_t *);
 	/* Backup (NULL: the backend keeps no files). backup: copy the snapshot
 	 * of read tx to file dest with the brain record (JSON) inside, *bytes
 	 * its size; backup_check: is file a restorable backup, and its record
@@ -232,6 +236,15 @@ bool nm__fiber_matches(const nm_fiber_t *f, const nm_fiber_filter_t *q);
  * nm_tx_fiber_search), given the anchor and summary it has now? The text
  * follows changes of those two only. */
 bool nm__fiber_retext(const char *anchor, const char *summary, const nm_fiber_t *f);
+/* What a fiber's look-up rows (neuron and tag entries, time range, search
+ * text) are made of, as the SQL backends store them: read before an update
+ * or delete to rewrite only what changed. */
+typedef struct nm_fiber_key {
+	int64_t seq, t0, t1;
+	nm_strv_t neurons, tags;
+	char *anchor, *summary;
+} nm_fiber_key_t;
+void nm__fiber_key_clear(nm_fiber_key_t *k);
 /* nm_tx_fiber_nearest from two runs of rows: lo, the fibers starting at
  * or before ts, nearest first; hi, those after it, nearest first; each
  * with its row numbers. cb gets the k nearest of both (ties: the newer
@@ -246,6 +259,11 @@ enum { NM_SF_SOURCE = 1, NM_SF_TARGET = 2, NM_SF_TYPE = 4, NM_SF_WEIGHT = 8, NM_
 int nm__synapse_scan_plan(nm_tx_t *tx, const nm_synapse_filter_t *f,
                           int64_t (*seq)(nm_tx_t *tx, const char *id, nm_err_t *err), unsigned *mask, int64_t *src,
                           int64_t *dst, nm_err_t *err);
+/* A fiber scan's plan for the SQL backends: the filter bits, the order
+ * (NM_ORDER_DEFAULT resolved to salience, descending) and the statement
+ * variant number (4 filter bits, order 0..3 with 3 = insertion, direction). */
+enum { NM_FSCAN_NEURON = 1, NM_FSCAN_TIME = 2, NM_FSCAN_TAGS = 4, NM_FSCAN_SALIENCE = 8 };
+unsigned nm__fiber_scan_plan(const nm_fiber_filter_t *f, unsigned *filters, int *order, bool *desc);
 /* qsort-style comparison for fiber ordering; a and b carry their creation
  * sequence in seq_a/seq_b for ties. */
 int nm__fiber_order_cmp(const nm_fiber_t *a, int64_t seq_a, const nm_fiber_t *b, int64_t seq_b,

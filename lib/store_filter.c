@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -179,4 +180,28 @@ int nm__synapse_scan_plan(nm_tx_t *tx, const nm_synapse_filter_t *f,
 	if (f->newest_first)
 		*mask |= NM_SF_NEWEST;
 	return 1;
+}
+
+void nm__fiber_key_clear(nm_fiber_key_t *k)
+{
+	nm_strv_clear(&k->neurons);
+	nm_strv_clear(&k->tags);
+	free(k->anchor);
+	free(k->summary);
+}
+
+unsigned nm__fiber_scan_plan(const nm_fiber_filter_t *f, unsigned *filters, int *order, bool *desc)
+{
+	*filters = 0;
+	if (f->contains_neuron)
+		*filters |= NM_FSCAN_NEURON;
+	if (f->time_start != NM_TIME_NONE)
+		*filters |= NM_FSCAN_TIME;
+	if (f->tags && f->tags->n)
+		*filters |= NM_FSCAN_TAGS;
+	if (f->has_min_salience)
+		*filters |= NM_FSCAN_SALIENCE;
+	*desc = f->order == NM_ORDER_DEFAULT ? true : f->descending;
+	*order = f->order == NM_ORDER_DEFAULT ? NM_ORDER_SALIENCE : f->order;
+	return *filters | (unsigned)(*order == NM_ORDER_INSERTION ? 3 : *order) << 4 | (unsigned)*desc << 6;
 }

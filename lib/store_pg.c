@@ -169,6 +169,15 @@ const char *const nm__pg_fixed_sql[PQ__COUNT] = {
 	                    " p AS (DELETE FROM nm_changes WHERE b = $1 AND gen = (SELECT gen FROM u) - $12)"
 	                    " SELECT gen, pg_notify('nmemd_changes', format('%s %s', $1::int, gen)) FROM u",
 	[PQ_GEN] = "SELECT gen FROM nm_bstate WHERE b = $1",
+	/* prefetch: the objects a change log names, by kind */
+	[PQ_PF_NEURONS] = "SELECT " NCOLS " FROM nm_neurons n WHERE n.b = $1 AND n.id = ANY($2::text[])",
+	[PQ_PF_SYNAPSES] = "SELECT s.seq, s.id, a.id, t.id, s.type, s.weight, s.direction, s.metadata, s.reinforced_count,"
+	                   " s.last_activated, s.created_at FROM nm_synapses s JOIN nm_neurons a ON a.seq = s.source"
+	                   " JOIN nm_neurons t ON t.seq = s.target WHERE s.b = $1 AND s.id = ANY($2::text[])",
+	[PQ_PF_FIBERS] = "SELECT f.seq, f.id, f.neuron_ids, f.synapse_ids, f.anchor_id, f.time_start, f.time_end,"
+	                 " f.coherence, f.salience, f.frequency, f.summary, f.tags, f.metadata, f.created_at, t.text"
+	                 " FROM nm_fibers f LEFT JOIN nm_ftext t ON t.fseq = f.seq WHERE f.b = $1"
+	                 " AND f.id = ANY($2::text[])",
 	/* the brain's live rows (not the kv map, not the change log) */
 	[PQ_USED_BYTES] = "SELECT (SELECT pg_column_size(t.*) FROM nm_bstate t WHERE b = $1)"
 	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_neurons t WHERE b = $1)"
@@ -426,7 +435,57 @@ static void tx_free(ptx_t *t)
 {
 	nm__pg_give(t->pool, t->c);
 	nm__pg_seq_forget(&t->base);
+	nm__pg_fetched_free(&t->base);
 	free(t);
+}
+
+/* ---- prefetch (a change-log replay reads every object it names) ---- */
+
+void nm__pg_prefetch(nm_tx_t *tx, const nm_gx_log_t *log)
+{
+	static const char kinds[3] = {'n', 's', 'f'};
+	static void (*const fetch[3])(nm_tx_t *, char *const *, size_t) = {nm__pg_fetch_neurons, nm__pg_fetch_synapses,
+	                                                                   nm__pg_fetch_fibers};
+	for (int k = 0; k < 3; k++) {
+		nm_strv_t ids = {0};
+		for (size_t i = 0; i < log->n; i++)
+			if (log->kinds[i] == kinds[k])
+				nm_strv_add(&ids, log->ids[i]);
+		if (ids.n)
+			fetch[k](tx, ids.v, ids.n);
+		nm_strv_clear(&ids);
+	}
+}
+
+int nm__pg_fetched(nm_tx_t *tx, int kind, const char *id, void **obj)
+{
+	if (!PT(tx)->has[kind])
+		return -1;
+	*obj = nm_hmap_get(&PT(tx)->fetched[kind], id, strlen(id));
+	return *obj != NULL;
+}
+
+static void free_fetched(void *arg, const char *key, size_t klen, void *val)
+{
+	int kind = *(int *)arg;
+	if (kind == PF_NEURONS) {
+		nm_neuron_clear(val);
+	} else if (kind == PF_SYNAPSES) {
+		nm_synapse_clear(val);
+	} else {
+		nm_fiber_clear(&((pfiber_t *)val)->f);
+		free(((pfiber_t *)val)->text);
+	}
+	free(val);
+}
+
+void nm__pg_fetched_free(nm_tx_t *tx)
+{
+	for (int k = 0; k < 3; k++) {
+		nm_hmap_each(&PT(tx)->fetched[k], free_fetched, &k);
+		nm_hmap_free(&PT(tx)->fetched[k]);
+		PT(tx)->has[k] = false;
+	}
 }
 
 static void finish(nm_tx_t *tx)
@@ -684,4 +743,5 @@ const nm_backend_t nm__backend_pg = {
 	.kv_get = nm__pg_kv_get,
 	.kv_del = nm__pg_kv_del,
 	.kv_scan = nm__pg_kv_scan,
+	.prefetch = nm__pg_prefetch,
 };

@@ -25,7 +25,7 @@ typedef enum {
 	PQ_DECAY_SCAN_N, PQ_DECAY_SCAN_S, PQ_DECAY_SET_N, PQ_DECAY_SET_S, PQ_ORPHAN_SCAN,
 	PQ_CLOCK_N, PQ_CLOCK_S, PQ_CLOCK_SET_N, PQ_CLOCK_SET_S,
 	PQ_KV_PUT, PQ_KV_GET, PQ_KV_DEL, PQ_KV_SCAN,
-	PQ_COMMIT_STATE, PQ_GEN, PQ_CHANGES, PQ_USED_BYTES,
+	PQ_COMMIT_STATE, PQ_GEN, PQ_CHANGES, PQ_USED_BYTES, PQ_PF_NEURONS, PQ_PF_SYNAPSES, PQ_PF_FIBERS,
 	PQ__COUNT
 } pq_id_t;
 
@@ -89,7 +89,19 @@ typedef struct ptx {
 	 * the map; a savepoint rollback empties it). Keys live in seq_keys. */
 	nm_hmap_t seqs;
 	nm_strv_t seq_keys;
+	/* Objects fetched together for a change-log replay (backend prefetch),
+	 * by kind (PF_NEURONS …): id → owned object; a kind fetched (has) and
+	 * an id missing from its map means the object does not exist. */
+	bool has[3];
+	nm_hmap_t fetched[3];
 } ptx_t;
+
+enum { PF_NEURONS, PF_SYNAPSES, PF_FIBERS };
+/* A prefetched fiber and its search text (NULL: not searchable). */
+typedef struct pfiber {
+	nm_fiber_t f;
+	char *text;
+} pfiber_t;
 
 #define PT(tx) ((ptx_t *)(tx))
 #define PB(tx) (PT(tx)->pb->b)
@@ -110,6 +122,8 @@ void pgp_time(pgp_t *p, int64_t t);               /* NM_TIME_NONE → NULL */
 void pgp_text(pgp_t *p, const char *s);           /* NULL → NULL */
 void pgp_bin(pgp_t *p, const void *data, size_t n);
 void pgp_take(pgp_t *p, char *s);                 /* text, freed with the parameters */
+/* A text[] literal of n strings (a parameter). */
+void pgp_text_array(pgp_t *p, char *const *v, size_t n);
 /* An int8[] literal of n values (a parameter). */
 void pgp_int_array(pgp_t *p, const int64_t *v, size_t n);
 void pgp_free(pgp_t *p);
@@ -158,6 +172,20 @@ void nm__pg_seq_forget(nm_tx_t *tx);
 /* Keep a fiber's search text, its terms and the document counters in step
  * (store.h nm_tx_fiber_search); replace: remove the old text first. */
 int nm__pg_fiber_text(nm_tx_t *tx, int64_t seq, const nm_fiber_t *f, bool replace, nm_err_t *err);
+
+/* Change-log replays (backend prefetch): fetch the objects of kind (PF_*)
+ * named in ids (n) into the transaction's fetched map; free them all. */
+void nm__pg_prefetch(nm_tx_t *tx, const nm_gx_log_t *log);
+void nm__pg_fetch_neurons(nm_tx_t *tx, char *const *ids, size_t n);
+void nm__pg_fetch_synapses(nm_tx_t *tx, char *const *ids, size_t n);
+void nm__pg_fetch_fibers(nm_tx_t *tx, char *const *ids, size_t n);
+void nm__pg_fetched_free(nm_tx_t *tx);
+/* Rows of prefetch statement which for ids (a text[]), or NULL: that
+ * kind is then read object by object as usual. */
+PGresult *nm__pg_fetch_rows(nm_tx_t *tx, pq_id_t which, char *const *ids, size_t n);
+/* The prefetched object of kind for id: 1 with *obj, 0 when it does not
+ * exist, -1 when the kind was not prefetched (ask storage). */
+int nm__pg_fetched(nm_tx_t *tx, int kind, const char *id, void **obj);
 
 /* Schema (store_pg_schema.c): create or migrate; refuse a newer one. */
 #define NM_PG_SCHEMA_VERSION 1

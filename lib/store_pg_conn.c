@@ -80,6 +80,23 @@ void pgp_bin(pgp_t *p, const void *data, size_t n)
 	p->fmt[i] = 1;
 }
 
+void pgp_text_array(pgp_t *p, char *const *v, size_t n)
+{
+	nm_buf_t b = {0};
+	nm_buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		nm_buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *s = v[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				nm_buf_putc(&b, '\\');
+			nm_buf_putc(&b, *s);
+		}
+		nm_buf_putc(&b, '"');
+	}
+	nm_buf_putc(&b, '}');
+	pgp_take(p, nm_buf_steal(&b, NULL));
+}
+
 void pgp_int_array(pgp_t *p, const int64_t *v, size_t n)
 {
 	nm_buf_t b = {0};

@@ -134,8 +134,30 @@ int nm__pg_fiber_add(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 	return rc;
 }
 
+void nm__pg_fetch_fibers(nm_tx_t *tx, char *const *ids, size_t n)
+{
+	PGresult *r = nm__pg_fetch_rows(tx, PQ_PF_FIBERS, ids, n);
+	if (!r)
+		return;
+	for (int i = 0; i < PQntuples(r); i++) {
+		pfiber_t *own = nm_xcalloc(1, sizeof *own);
+		row_fiber(r, i, &own->f);
+		own->text = PQgetisnull(r, i, 14) ? NULL : nm__pg_bytea(r, i, 14, NULL);
+		nm_hmap_put(&PT(tx)->fetched[PF_FIBERS], own->f.id, strlen(own->f.id), own);
+	}
+	PT(tx)->has[PF_FIBERS] = true;
+	PQclear(r);
+}
+
 int nm__pg_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err)
 {
+	void *pre;
+	int known = nm__pg_fetched(tx, PF_FIBERS, id, &pre);
+	if (known >= 0) {
+		if (known)
+			nm_fiber_copy(out, &((pfiber_t *)pre)->f);
+		return known ? 0 : nm__not_found(err, "Fiber", id);
+	}
 	pgp_t p = {0};
 	pgp_int(&p, PB(tx));
 	pgp_text(&p, id);
@@ -151,14 +173,8 @@ int nm__pg_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err
 	return rc;
 }
 
-/* What a fiber's look-up rows are made of, as stored. */
-typedef struct fiber_key {
-	int64_t seq, t0, t1;
-	nm_strv_t neurons, tags;
-	char *anchor, *summary;
-} fiber_key_t;
-
-static int fiber_key(nm_tx_t *tx, const char *id, fiber_key_t *k, nm_err_t *err)
+/* The stored fiber's row number and indexed fields; 404 when absent. */
+static int fiber_key(nm_tx_t *tx, const char *id, nm_fiber_key_t *k, nm_err_t *err)
 {
 	memset(k, 0, sizeof *k);
 	pgp_t p = {0};
@@ -188,19 +204,11 @@ static int fiber_key(nm_tx_t *tx, const char *id, fiber_key_t *k, nm_err_t *err)
 	return 0;
 }
 
-static void fiber_key_clear(fiber_key_t *k)
-{
-	nm_strv_clear(&k->neurons);
-	nm_strv_clear(&k->tags);
-	free(k->anchor);
-	free(k->summary);
-}
-
 /* Look-up rows are rewritten only when what they are made of changed:
  * reinforcement updates fibers on every query, changing counters only. */
 int nm__pg_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
-	fiber_key_t k;
+	nm_fiber_key_t k;
 	int rc = fiber_key(tx, f->id, &k, err);
 	if (rc < 0)
 		return rc;
@@ -220,7 +228,7 @@ int nm__pg_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 		rc = index_entries(tx, k.seq, &f->neuron_ids, &f->tags, true, err);
 	if (rc == 0 && retext)
 		rc = nm__pg_fiber_text(tx, k.seq, f, true, err);
-	fiber_key_clear(&k);
+	nm__fiber_key_clear(&k);
 	return rc;
 }
 
@@ -250,7 +258,7 @@ static int text_remove(nm_tx_t *tx, int64_t seq, nm_err_t *err)
 
 int nm__pg_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
-	fiber_key_t k;
+	nm_fiber_key_t k;
 	int rc = fiber_key(tx, id, &k, err);
 	if (rc < 0)
 		return rc;
@@ -274,7 +282,7 @@ int nm__pg_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 			PT(tx)->d.fibers--;
 		}
 	}
-	fiber_key_clear(&k);
+	nm__fiber_key_clear(&k);
 	return rc;
 }
 
@@ -319,26 +327,24 @@ int nm__pg_fiber_text(nm_tx_t *tx, int64_t seq, const nm_fiber_t *f, bool replac
 	return rc;
 }
 
-/* Scan variants: filter bits, then order (2 bits) and direction (1 bit). */
-enum { FF_NEURON = 1, FF_TIME = 2, FF_TAGS = 4, FF_SALIENCE = 8 };
 
 static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool desc, char *buf, size_t cap)
 {
 	/* With a neuron, drive the scan from its membership rows, which are
 	 * in fiber order: "first/newest N holding neuron X" reads N. */
 	int k = 2;
-	size_t n = filters & FF_NEURON
+	size_t n = filters & NM_FSCAN_NEURON
 		? (size_t)snprintf(buf, cap, "SELECT f.seq, f.id, f.neuron_ids, f.synapse_ids, f.anchor_id, f.time_start,"
 		                             " f.time_end, f.coherence, f.salience, f.frequency, f.summary, f.tags,"
 		                             " f.metadata, f.created_at FROM nm_fiber_neurons fn"
 		                             " JOIN nm_fibers f ON f.seq = fn.fseq WHERE fn.b = $1 AND fn.nhash = $%d", k++)
 		: (size_t)snprintf(buf, cap, "SELECT " FCOLS " FROM nm_fibers f WHERE f.b = $1");
-	if (filters & FF_TIME)
+	if (filters & NM_FSCAN_TIME)
 		n += (size_t)snprintf(buf + n, cap - n, " AND f.time_start <= $%d AND f.time_end >= $%d", k, k + 1), k += 2;
-	if (filters & FF_TAGS) /* the first tag narrows; the C re-check covers all of them */
+	if (filters & NM_FSCAN_TAGS) /* the first tag narrows; the C re-check covers all of them */
 		n += (size_t)snprintf(buf + n, cap - n,
 		                      " AND f.seq IN (SELECT fseq FROM nm_fiber_tags WHERE b = $1 AND thash = $%d)", k++);
-	if (filters & FF_SALIENCE)
+	if (filters & NM_FSCAN_SALIENCE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND f.salience >= $%d", k++);
 	static const char *const cols[] = {"f.created_at", "f.salience", "f.frequency"};
 	if (order == NM_ORDER_INSERTION) /* by pages, past row $k */
@@ -354,19 +360,11 @@ static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool
  * The other orders read the filtered rows at once. */
 int nm__pg_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
 {
-	unsigned filters = 0;
-	if (f->contains_neuron)
-		filters |= FF_NEURON;
-	if (f->time_start != NM_TIME_NONE)
-		filters |= FF_TIME;
-	if (f->tags && f->tags->n)
-		filters |= FF_TAGS;
-	if (f->has_min_salience)
-		filters |= FF_SALIENCE;
-	bool desc = f->order == NM_ORDER_DEFAULT ? true : f->descending;
-	int ord = f->order == NM_ORDER_DEFAULT ? NM_ORDER_SALIENCE : f->order;
+	unsigned filters;
+	int ord;
+	bool desc;
+	unsigned variant = nm__fiber_scan_plan(f, &filters, &ord, &desc);
 	bool paged = ord == NM_ORDER_INSERTION;
-	unsigned variant = filters | (unsigned)(paged ? 3 : ord) << 4 | (unsigned)desc << 6;
 	char sql[768], name[16];
 	snprintf(name, sizeof name, "F%u", variant);
 	fiber_scan_sql(filters, (nm_fiber_order_t)ord, desc, sql, sizeof sql);
@@ -375,15 +373,15 @@ int nm__pg_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, v
 	for (bool more = true; more && left != 0 && !rc;) {
 		pgp_t p = {0};
 		pgp_int(&p, PB(tx));
-		if (filters & FF_NEURON)
+		if (filters & NM_FSCAN_NEURON)
 			pgp_int(&p, strhash(f->contains_neuron));
-		if (filters & FF_TIME) {
+		if (filters & NM_FSCAN_TIME) {
 			pgp_int(&p, f->time_end);
 			pgp_int(&p, f->time_start);
 		}
-		if (filters & FF_TAGS)
+		if (filters & NM_FSCAN_TAGS)
 			pgp_int(&p, strhash(f->tags->v[0]));
-		if (filters & FF_SALIENCE)
+		if (filters & NM_FSCAN_SALIENCE)
 			pgp_dbl(&p, f->min_salience);
 		if (paged)
 			pgp_int(&p, after);
@@ -584,6 +582,13 @@ int nm__pg_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber
 
 int nm__pg_fiber_search_text(nm_tx_t *tx, const char *fiber_id, char **text, nm_err_t *err)
 {
+	void *pre;
+	int known = nm__pg_fetched(tx, PF_FIBERS, fiber_id, &pre);
+	if (known >= 0) {
+		if (known && ((pfiber_t *)pre)->text)
+			*text = nm_xstrdup(((pfiber_t *)pre)->text);
+		return 0;
+	}
 	pgp_t p = {0};
 	pgp_int(&p, PB(tx));
 	pgp_text(&p, fiber_id);

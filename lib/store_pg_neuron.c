@@ -144,8 +144,40 @@ static PGresult *by_id(nm_tx_t *tx, pq_id_t which, const char *kind, const char 
 	return r;
 }
 
+PGresult *nm__pg_fetch_rows(nm_tx_t *tx, pq_id_t which, char *const *ids, size_t n)
+{
+	pgp_t p = {0};
+	pgp_int(&p, PB(tx));
+	pgp_text_array(&p, ids, n);
+	return nm__pg_run(PT(tx)->c, which, &p, NULL);
+}
+
+void nm__pg_fetch_neurons(nm_tx_t *tx, char *const *ids, size_t n)
+{
+	PGresult *r = nm__pg_fetch_rows(tx, PQ_PF_NEURONS, ids, n);
+	if (!r)
+		return;
+	for (int i = 0; i < PQntuples(r); i++) {
+		nm_neuron_t row, *own = nm_xcalloc(1, sizeof *own);
+		char *buf;
+		row_neuron(r, i, &row, &buf);
+		nm_neuron_copy(own, &row);
+		free(buf);
+		nm_hmap_put(&PT(tx)->fetched[PF_NEURONS], own->id, strlen(own->id), own);
+	}
+	PT(tx)->has[PF_NEURONS] = true;
+	PQclear(r);
+}
+
 int nm__pg_neuron_get(nm_tx_t *tx, const char *id, nm_neuron_t *out, nm_err_t *err)
 {
+	void *pre;
+	int known = nm__pg_fetched(tx, PF_NEURONS, id, &pre);
+	if (known >= 0) {
+		if (known)
+			nm_neuron_copy(out, pre);
+		return known ? 0 : nm__not_found(err, "Neuron", id);
+	}
 	PGresult *r = by_id(tx, PQ_NEURON_GET, "Neuron", id, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;
@@ -526,8 +558,30 @@ int nm__pg_synapse_add(nm_tx_t *tx, const nm_synapse_t *y, nm_err_t *err)
 	return 0;
 }
 
+void nm__pg_fetch_synapses(nm_tx_t *tx, char *const *ids, size_t n)
+{
+	PGresult *r = nm__pg_fetch_rows(tx, PQ_PF_SYNAPSES, ids, n);
+	if (!r)
+		return;
+	for (int i = 0; i < PQntuples(r); i++) {
+		nm_synapse_t row, *own = nm_xcalloc(1, sizeof *own);
+		row_synapse(r, i, &row);
+		nm_synapse_copy(own, &row);
+		nm_hmap_put(&PT(tx)->fetched[PF_SYNAPSES], own->id, strlen(own->id), own);
+	}
+	PT(tx)->has[PF_SYNAPSES] = true;
+	PQclear(r);
+}
+
 int nm__pg_synapse_get(nm_tx_t *tx, const char *id, nm_synapse_t *out, nm_err_t *err)
 {
+	void *pre;
+	int known = nm__pg_fetched(tx, PF_SYNAPSES, id, &pre);
+	if (known >= 0) {
+		if (known)
+			nm_synapse_copy(out, pre);
+		return known ? 0 : nm__not_found(err, "Synapse", id);
+	}
 	PGresult *r = by_id(tx, PQ_SYN_GET, "Synapse", id, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;

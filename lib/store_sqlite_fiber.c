@@ -144,15 +144,7 @@ int nm__sq_fiber_get(nm_tx_t *tx, const char *id, nm_fiber_t *out, nm_err_t *err
 }
 
 /* The stored fiber's row number and indexed fields; 404 when absent. */
-/* What a fiber's look-up rows (neuron and tag entries, time range, search
- * text) are made of, as stored. */
-typedef struct fiber_key {
-	int64_t seq, t0, t1;
-	nm_strv_t neurons, tags;
-	char *anchor, *summary;
-} fiber_key_t;
-
-static int fiber_key(sconn_t *c, const char *id, fiber_key_t *k, nm_err_t *err)
+static int fiber_key(sconn_t *c, const char *id, nm_fiber_key_t *k, nm_err_t *err)
 {
 	memset(k, 0, sizeof *k);
 	sqlite3_stmt *s = nm__sq(c, SQ_FIBER_SEQ, err);
@@ -176,21 +168,13 @@ static int fiber_key(sconn_t *c, const char *id, fiber_key_t *k, nm_err_t *err)
 	return ret;
 }
 
-static void fiber_key_clear(fiber_key_t *k)
-{
-	nm_strv_clear(&k->neurons);
-	nm_strv_clear(&k->tags);
-	free(k->anchor);
-	free(k->summary);
-}
-
 
 /* Look-up rows are rewritten only when what they are made of changed:
  * reinforcement updates fibers on every query, changing counters only. */
 int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 {
 	sconn_t *c = SC(tx);
-	fiber_key_t k;
+	nm_fiber_key_t k;
 	int rc = fiber_key(c, f->id, &k, err);
 	bool reindex = rc == 0 && !(nm_strv_eq(&k.neurons, &f->neuron_ids) && nm_strv_eq(&k.tags, &f->tags) &&
 	                            k.t0 == f->time_start && k.t1 == f->time_end);
@@ -213,14 +197,14 @@ int nm__sq_fiber_update(nm_tx_t *tx, const nm_fiber_t *f, nm_err_t *err)
 		rc = index_entries(c, k.seq, &f->neuron_ids, &f->tags, f->time_start, f->time_end, true, err);
 	if (rc == 0 && retext)
 		rc = nm__sq_fiber_text(c, k.seq, f, true, err);
-	fiber_key_clear(&k);
+	nm__fiber_key_clear(&k);
 	return rc;
 }
 
 int nm__sq_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 {
 	sconn_t *c = SC(tx);
-	fiber_key_t k;
+	nm_fiber_key_t k;
 	int rc = fiber_key(c, id, &k, err);
 	if (rc == 0)
 		rc = index_entries(c, k.seq, &k.neurons, &k.tags, k.t0, k.t1, false, err);
@@ -243,32 +227,30 @@ int nm__sq_fiber_delete(nm_tx_t *tx, const char *id, nm_err_t *err)
 			rc = nm__sq_counter(c, "typed_memories", -1, err);
 		}
 	}
-	fiber_key_clear(&k);
+	nm__fiber_key_clear(&k);
 	return rc;
 }
 
-/* Scan variants: filter bits, then order (2 bits) and direction (1 bit). */
-enum { FF_NEURON = 1, FF_TIME = 2, FF_TAGS = 4, FF_SALIENCE = 8 };
 
 static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool desc, char *buf, size_t cap)
 {
 	/* With a neuron, drive the scan from its fiber_neurons entries: they
 	 * are in fiber order, so "first/newest N holding neuron X" reads N. */
-	size_t n = filters & FF_NEURON
+	size_t n = filters & NM_FSCAN_NEURON
 		? (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fiber_neurons fn JOIN fibers ON fibers.seq = fn.fiber"
 		                             " WHERE fn.nhash = ?1")
 		: (size_t)snprintf(buf, cap, "SELECT " FIBER_COLS " FROM fibers WHERE 1");
-	if (filters & FF_TIME)
+	if (filters & NM_FSCAN_TIME)
 		n += (size_t)snprintf(buf + n, cap - n,
 		                      " AND seq IN (SELECT id FROM fiber_time WHERE t0 <= ?3 AND t1 >= ?2)"
 		                      " AND time_start <= ?5 AND time_end >= ?4");
-	if (filters & FF_TAGS) /* the first tag narrows; the C re-check covers all of them */
+	if (filters & NM_FSCAN_TAGS) /* the first tag narrows; the C re-check covers all of them */
 		n += (size_t)snprintf(buf + n, cap - n, " AND seq IN (SELECT fiber FROM fiber_tags WHERE thash = ?6)");
-	if (filters & FF_SALIENCE)
+	if (filters & NM_FSCAN_SALIENCE)
 		n += (size_t)snprintf(buf + n, cap - n, " AND salience >= ?7");
 	static const char *const cols[] = {"created_at", "salience", "frequency"};
 	if (order == NM_ORDER_INSERTION)
-		snprintf(buf + n, cap - n, " ORDER BY %s %s", filters & FF_NEURON ? "fn.fiber" : "seq", desc ? "DESC" : "ASC");
+		snprintf(buf + n, cap - n, " ORDER BY %s %s", filters & NM_FSCAN_NEURON ? "fn.fiber" : "seq", desc ? "DESC" : "ASC");
 	else
 		snprintf(buf + n, cap - n, " ORDER BY %s %s, seq", cols[order], desc ? "DESC" : "ASC");
 	return buf;
@@ -277,27 +259,18 @@ static const char *fiber_scan_sql(unsigned filters, nm_fiber_order_t order, bool
 int nm__sq_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, void *arg, nm_err_t *err)
 {
 	sconn_t *c = SC(tx);
-	unsigned filters = 0;
-	if (f->contains_neuron)
-		filters |= FF_NEURON;
-	if (f->time_start != NM_TIME_NONE)
-		filters |= FF_TIME;
-	if (f->tags && f->tags->n)
-		filters |= FF_TAGS;
-	if (f->has_min_salience)
-		filters |= FF_SALIENCE;
-	bool desc = f->order == NM_ORDER_DEFAULT ? true : f->descending;
-	int ord = f->order == NM_ORDER_DEFAULT ? NM_ORDER_SALIENCE : f->order;
-	/* variant: 4 filter bits, order 0..3 (3 = insertion), direction */
-	unsigned variant = filters | (unsigned)(ord == NM_ORDER_INSERTION ? 3 : ord) << 4 | (unsigned)desc << 6;
+	unsigned filters;
+	int ord;
+	bool desc;
+	unsigned variant = nm__fiber_scan_plan(f, &filters, &ord, &desc);
 	char sql[768];
 	sqlite3_stmt *s = nm__sq_dyn(c, &c->fscan[variant], fiber_scan_sql(filters, (nm_fiber_order_t)ord, desc, sql,
 	                                                                    sizeof sql), err);
 	if (!s)
 		return -NM_ST_INTERNAL;
-	if (filters & FF_NEURON)
+	if (filters & NM_FSCAN_NEURON)
 		sqlite3_bind_int64(s, 1, strhash(f->contains_neuron));
-	if (filters & FF_TIME) {
+	if (filters & NM_FSCAN_TIME) {
 		/* Box corners in whole seconds, widened by one so that flooring
 		 * never excludes a candidate; the exact test follows in SQL. */
 		sqlite3_bind_double(s, 2, (double)(f->time_start / NM_USEC_PER_SEC - 1));
@@ -305,9 +278,9 @@ int nm__sq_fiber_scan(nm_tx_t *tx, const nm_fiber_filter_t *f, nm_fiber_cb cb, v
 		sqlite3_bind_int64(s, 4, f->time_start);
 		sqlite3_bind_int64(s, 5, f->time_end);
 	}
-	if (filters & FF_TAGS)
+	if (filters & NM_FSCAN_TAGS)
 		sqlite3_bind_int64(s, 6, strhash(f->tags->v[0]));
-	if (filters & FF_SALIENCE)
+	if (filters & NM_FSCAN_SALIENCE)
 		sqlite3_bind_double(s, 7, f->min_salience);
 	int64_t skip = f->offset, left = f->limit > 0 ? f->limit : -1;
 	int rc, ret = 0;
