@@ -231,8 +231,10 @@ static void pg_close(void *bs)
 	free(ps);
 }
 
-/* Run a catalog statement on a primary connection of its own. */
-static PGresult *catalog_run(pstore_t *ps, const char *sql, pgp_t *p, nm_err_t *err)
+/* Run one statement outside any transaction on a primary connection of
+ * its own (catalog, generations); a connection whose server went away is
+ * reconnected and the statement run again, once. */
+static PGresult *primary_run(pstore_t *ps, const char *sql, pgp_t *p, nm_err_t *err)
 {
 	pconn_t *c = nm__pg_take(&ps->primary, err);
 	if (!c) {
@@ -240,8 +242,14 @@ static PGresult *catalog_run(pstore_t *ps, const char *sql, pgp_t *p, nm_err_t *
 		return NULL;
 	}
 	PGresult *r = PQexecParams(c->pg, sql, p->n, NULL, p->v, p->len, p->fmt, 0);
-	pgp_free(p);
 	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK && PQstatus(c->pg) != CONNECTION_OK &&
+	    nm__pg_reset(&ps->primary, c, NULL)) {
+		PQclear(r);
+		r = PQexecParams(c->pg, sql, p->n, NULL, p->v, p->len, p->fmt, 0);
+		s = PQresultStatus(r);
+	}
+	pgp_free(p);
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
 		nm__pg_fail(c, r, err);
 		PQclear(r);
@@ -277,7 +285,7 @@ static void row_rec(const PGresult *r, int i, nm_brain_rec_t *out)
 static int pg_catalog_load(void *bs, int (*cb)(void *, nm_brain_rec_t *), void *arg, nm_err_t *err)
 {
 	pgp_t p = {0};
-	PGresult *r = catalog_run(bs, "SELECT " REC_COLS " FROM nm_brains ORDER BY seq", &p, err);
+	PGresult *r = primary_run(bs, "SELECT " REC_COLS " FROM nm_brains ORDER BY seq", &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	int rc = 0;
@@ -294,7 +302,7 @@ int nm__pg_catalog_get(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *
 {
 	pgp_t p = {0};
 	pgp_text(&p, id);
-	PGresult *r = catalog_run(bs, "SELECT " REC_COLS " FROM nm_brains WHERE id = $1", &p, err);
+	PGresult *r = primary_run(bs, "SELECT " REC_COLS " FROM nm_brains WHERE id = $1", &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	int found = PQntuples(r) > 0;
@@ -329,7 +337,7 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_e
 	pgp_int(&p, rec->created_at);
 	pgp_int(&p, rec->updated_at);
 	pgp_text(&p, rec->file);
-	PGresult *r = catalog_run(bs, sql, &p, err);
+	PGresult *r = primary_run(bs, sql, &p, err);
 	free(sw);
 	nm_jw_free(&w);
 	if (!r)
@@ -342,7 +350,7 @@ static int pg_catalog_delete(void *bs, const char *id, nm_err_t *err)
 {
 	pgp_t p = {0};
 	pgp_text(&p, id);
-	PGresult *r = catalog_run(bs, "WITH w AS (DELETE FROM nm_brains WHERE id = $1) SELECT pg_notify('nmemd_catalog', $1)",
+	PGresult *r = primary_run(bs, "WITH w AS (DELETE FROM nm_brains WHERE id = $1) SELECT pg_notify('nmemd_catalog', $1)",
 	                          &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
@@ -356,7 +364,7 @@ static int pg_brain_init(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
 {
 	pgp_t p = {0};
 	pgp_text(&p, rec->file);
-	PGresult *r = catalog_run(bs, "INSERT INTO nm_bstate (file) VALUES ($1) ON CONFLICT (file) DO NOTHING", &p, err);
+	PGresult *r = primary_run(bs, "INSERT INTO nm_bstate (file) VALUES ($1) ON CONFLICT (file) DO NOTHING", &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	PQclear(r);
@@ -367,7 +375,7 @@ static int pg_brain_open(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_
 {
 	pgp_t p = {0};
 	pgp_text(&p, rec->file);
-	PGresult *r = catalog_run(bs, "SELECT b FROM nm_bstate WHERE file = $1", &p, err);
+	PGresult *r = primary_run(bs, "SELECT b FROM nm_bstate WHERE file = $1", &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	if (PQntuples(r) != 1) {
@@ -400,7 +408,7 @@ static void pg_brain_destroy(void *bs, const nm_brain_rec_t *rec)
 	nm_buf_puts(&sql, " DELETE FROM nm_bstate WHERE b = (SELECT b FROM k)");
 	pgp_t p = {0};
 	pgp_text(&p, rec->file);
-	PGresult *r = catalog_run(bs, sql.data, &p, NULL);
+	PGresult *r = primary_run(bs, sql.data, &p, NULL);
 	PQclear(r);
 	nm_buf_free(&sql);
 }
@@ -414,6 +422,10 @@ static int begin(pbrain_t *pb, ppool_t *pool, const char *sql, nm_tx_t **tx, nm_
 		return -NM_ST_UNAVAILABLE;
 	PGresult *r = NULL;
 	int rc = nm__pg_simple(c, sql, &r, err);
+	/* a pooled connection whose server went away (a restart, a failover)
+	 * is only found out by its next statement: reconnect, once */
+	if (rc < 0 && PQstatus(c->pg) != CONNECTION_OK && nm__pg_reset(pool, c, NULL))
+		rc = nm__pg_simple(c, sql, &r, err);
 	if (rc < 0) {
 		nm__pg_simple(c, "ROLLBACK", NULL, NULL);
 		nm__pg_give(pool, c);
@@ -630,13 +642,9 @@ static int64_t pg_used_bytes(nm_tx_t *tx)
 static int pg_gen(void *bd, uint64_t *gen, nm_err_t *err)
 {
 	pbrain_t *pb = bd;
-	pconn_t *c = nm__pg_take(&pb->ps->primary, err);
-	if (!c)
-		return -NM_ST_UNAVAILABLE;
 	pgp_t p = {0};
 	pgp_int(&p, pb->b);
-	PGresult *r = nm__pg_run(c, PQ_GEN, &p, err);
-	nm__pg_give(&pb->ps->primary, c);
+	PGresult *r = primary_run(pb->ps, nm__pg_fixed_sql[PQ_GEN], &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_UNAVAILABLE;
 	*gen = PQntuples(r) ? (uint64_t)nm__pg_i64(r, 0, 0) : 0;

@@ -155,6 +155,9 @@ void nm__pg_pool_free(ppool_t *pool);
  * err (503) when the server cannot be reached. */
 pconn_t *nm__pg_take(ppool_t *pool, nm_err_t *err);
 void nm__pg_give(ppool_t *pool, pconn_t *c);
+/* Reconnect a connection whose session was lost (the server restarted,
+ * or failed over): true when it is usable again. */
+bool nm__pg_reset(const ppool_t *pool, pconn_t *c, nm_err_t *err);
 
 /* ---- result columns ---- */
 int64_t nm__pg_i64(const PGresult *r, int row, int col);

@@ -233,15 +233,9 @@ char *nm__pg_bytea(const PGresult *r, int row, int col, size_t *len)
 
 /* ---- pools ---- */
 
-static pconn_t *conn_open(ppool_t *pool, nm_err_t *err)
+/* The session settings of every connection (again after a reset). */
+static bool session_setup(const ppool_t *pool, PGconn *pg, nm_err_t *err)
 {
-	PGconn *pg = PQconnectdb(pool->url);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: cannot connect: %s)",
-		           PQerrorMessage(pg));
-		PQfinish(pg);
-		return NULL;
-	}
 	char sql[160];
 	snprintf(sql, sizeof sql, "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'%s%s%s",
 	         pool->sync_commit ? "; SET synchronous_commit = '" : "", pool->sync_commit ? pool->sync_commit : "",
@@ -251,7 +245,19 @@ static pconn_t *conn_open(ppool_t *pool, nm_err_t *err)
 	if (!ok)
 		nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: %s)", PQerrorMessage(pg));
 	PQclear(r);
-	if (!ok) {
+	return ok;
+}
+
+static pconn_t *conn_open(ppool_t *pool, nm_err_t *err)
+{
+	PGconn *pg = PQconnectdb(pool->url);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: cannot connect: %s)",
+		           PQerrorMessage(pg));
+		PQfinish(pg);
+		return NULL;
+	}
+	if (!session_setup(pool, pg, err)) {
 		PQfinish(pg);
 		return NULL;
 	}
@@ -289,6 +295,20 @@ void nm__pg_pool_free(ppool_t *pool)
 	free(pool->sync_commit);
 }
 
+bool nm__pg_reset(const ppool_t *pool, pconn_t *c, nm_err_t *err)
+{
+	PQreset(c->pg); /* a new session: the prepared statements are gone */
+	memset(c->prepared, 0, sizeof c->prepared);
+	memset(c->nscan, 0, sizeof c->nscan);
+	memset(c->sscan, 0, sizeof c->sscan);
+	memset(c->fscan, 0, sizeof c->fscan);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: %s)", PQerrorMessage(c->pg));
+		return false;
+	}
+	return session_setup(pool, c->pg, err);
+}
+
 pconn_t *nm__pg_take(ppool_t *pool, nm_err_t *err)
 {
 	pthread_mutex_lock(&pool->mu);
@@ -297,19 +317,8 @@ pconn_t *nm__pg_take(ppool_t *pool, nm_err_t *err)
 			pconn_t *c = pool->free;
 			pool->free = c->next_free;
 			pthread_mutex_unlock(&pool->mu);
-			if (PQstatus(c->pg) == CONNECTION_OK)
+			if (PQstatus(c->pg) == CONNECTION_OK || nm__pg_reset(pool, c, err))
 				return c;
-			PQreset(c->pg); /* the session, and its prepared statements, are new */
-			memset(c->prepared, 0, sizeof c->prepared);
-			memset(c->nscan, 0, sizeof c->nscan);
-			memset(c->sscan, 0, sizeof c->sscan);
-			memset(c->fscan, 0, sizeof c->fscan);
-			if (PQstatus(c->pg) == CONNECTION_OK) {
-				PGresult *r = PQexec(c->pg, "SET bytea_output = 'hex'");
-				PQclear(r);
-				return c;
-			}
-			nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: %s)", PQerrorMessage(c->pg));
 			nm__pg_give(pool, c);
 			return NULL;
 		}
