@@ -126,6 +126,10 @@ struct nm_backend {
 	 * read one by one in read tx: fetch them together. The gets that
 	 * follow answer from what was fetched (absent ones 404). */
 	void (*prefetch)(nm_tx_t *, const nm_gx_log_t *);
+	/* May be NULL. nm_tx_reinforce in a few set-based statements; *rows:
+	 * the objects changed. */
+	int (*reinforce)(nm_tx_t *, char *const *neurons, size_t nn, char *const *synapses, size_t ns,
+	                 const nm_strv_t *fibers, double delta, int64_t now, int64_t *rows, nm_err_t *);
 	/* Backup (NULL: the backend keeps no files). backup: copy the snapshot
 	 * of read tx to file dest with the brain record (JSON) inside, *bytes
 	 * its size; backup_check: is file a restorable backup, and its record

@@ -5,6 +5,8 @@
  * add (D17); the fixed engine strengthens what a query used, after the
  * answer has gone out, in the brain's writer. Runs in the caller's write
  * transaction; missing objects (deleted since the query) are skipped.
+ * Backends that can do it in a few set-based statements (postgres) do
+ * (nm_tx_reinforce); the others are updated object by object here.
  */
 #include "engine.h"
 
@@ -80,7 +82,11 @@ int nm_reinforce(nm_tx_t *tx, const nm_engine_t *eng, const nm_query_out_t *q, n
 {
 	double delta = eng->config.reinforcement_delta;
 	int64_t now = nm_engine_now(eng);
-	int rc = neurons(tx, q->sub_neurons, q->n_sub_neurons, delta, now, err);
+	int rc = nm_tx_reinforce(tx, q->sub_neurons, q->n_sub_neurons, q->sub_synapses, q->n_sub_synapses,
+	                         &q->fibers_matched, delta, now, err);
+	if (rc <= 0)
+		return rc; /* done in a few statements, or failed */
+	rc = neurons(tx, q->sub_neurons, q->n_sub_neurons, delta, now, err);
 	if (rc == 0)
 		rc = synapses(tx, q->sub_synapses, q->n_sub_synapses, delta, now, err);
 	if (rc == 0)

@@ -265,6 +265,16 @@ int nm_tx_project_scan(nm_tx_t *tx, nm_blob_cb cb, void *arg, nm_err_t *err);
 int nm_tx_meta_get(nm_tx_t *tx, char **json, nm_err_t *err);
 int nm_tx_meta_put(nm_tx_t *tx, const char *json, nm_err_t *err);
 
+/* Reinforcement of what a query used (engine.h nm_reinforce), for
+ * backends where one statement per object is costly (postgres): each
+ * neuron's activation min(level + delta, 1) with access_frequency + 1 and
+ * last_activated now; each synapse's weight likewise with
+ * reinforced_count + 1; each fiber's frequency + 1; ids that no longer
+ * exist are skipped; the lists hold no duplicates. 1 when the backend has
+ * no such statement (the caller updates object by object). */
+int nm_tx_reinforce(nm_tx_t *tx, char *const *neurons, size_t nn, char *const *synapses, size_t ns,
+                    const nm_strv_t *fibers, double delta, int64_t now, nm_err_t *err);
+
 /* Live counts (and the contents' last change) as of this transaction. */
 int nm_tx_stats(nm_tx_t *tx, nm_stats_t *out, nm_err_t *err);
 /* ---- look-ups for the engine ---- */

@@ -363,3 +363,22 @@ void nm_tx_bulk(nm_tx_t *tx)
 	if (tx->be->bulk)
 		tx->be->bulk(tx);
 }
+
+int nm_tx_reinforce(nm_tx_t *tx, char *const *neurons, size_t nn, char *const *synapses, size_t ns,
+                    const nm_strv_t *fibers, double delta, int64_t now, nm_err_t *err)
+{
+	if (!tx->write)
+		return read_only(err);
+	if (!tx->be->reinforce)
+		return 1;
+	int64_t rows = 0;
+	int rc = tx->be->reinforce(tx, neurons, nn, synapses, ns, fibers, delta, now, &rows, err);
+	if (rc < 0)
+		return rc;
+	tx->rows += rows;
+	for (size_t i = 0; i < ns; i++)
+		noted(tx, 0, 's', synapses[i]);
+	for (size_t i = 0; i < fibers->n; i++)
+		noted(tx, 0, 'f', fibers->v[i]);
+	return 0;
+}
