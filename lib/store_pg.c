@@ -160,30 +160,41 @@ const char *const nm__pg_fixed_sql[PQ__COUNT] = {
 	[PQ_KV_SCAN] = "SELECT key, value FROM nm_kv WHERE b = $1 AND key >= $2 AND key > coalesce($3, '')"
 	               " ORDER BY key",
 	/* invariant 3: counters, generation, change log (and its oldest row
-	 * out), and a notification for the other nodes, in one statement */
+	 * out), in one statement. No NOTIFY here: committing one serialises
+	 * every notifying commit of the server on a global lock, and other
+	 * nodes read the generation when they need it. */
 	[PQ_COMMIT_STATE] = "WITH u AS (UPDATE nm_bstate SET neurons = neurons + $2, synapses = synapses + $3,"
 	                    " fibers = fibers + $4, typed_memories = typed_memories + $5, projects = projects + $6,"
 	                    " doc_rows = doc_rows + $7, doc_tokens = doc_tokens + $8, max_span = greatest(max_span, $9),"
 	                    " updated_at = coalesce($10, updated_at), gen = gen + 1 WHERE b = $1 RETURNING gen),"
 	                    " c AS (INSERT INTO nm_changes (b, gen, log) SELECT $1, gen, $11 FROM u),"
 	                    " p AS (DELETE FROM nm_changes WHERE b = $1 AND gen = (SELECT gen FROM u) - $12)"
-	                    " SELECT gen, pg_notify('nmemd_changes', format('%s %s', $1::int, gen)) FROM u",
+	                    " SELECT gen FROM u",
 	[PQ_GEN] = "SELECT gen FROM nm_bstate WHERE b = $1",
+	/* Statements over a list of ids join the list (unnest) rather than
+	 * test id = ANY(list): in a small brain the planner would otherwise
+	 * scan the brain's rows and compare each with every id of the list. */
 	/* reinforcement (nm_tx_reinforce), as reinforce.c computes it per object */
-	[PQ_RF_NEURONS] = "UPDATE nm_neurons SET activation = least(activation + $3, 1.0), access_frequency ="
-	                  " access_frequency + 1, last_activated = $4 WHERE b = $1 AND id = ANY($2::text[])",
-	[PQ_RF_SYNAPSES] = "UPDATE nm_synapses SET weight = least(weight + $3, 1.0), reinforced_count ="
-	                   " reinforced_count + 1, last_activated = $4 WHERE b = $1 AND id = ANY($2::text[])",
-	[PQ_RF_FIBERS] = "UPDATE nm_fibers SET frequency = frequency + 1 WHERE b = $1 AND id = ANY($2::text[])",
-	/* prefetch: the objects a change log names, by kind */
-	[PQ_PF_NEURONS] = "SELECT " NCOLS " FROM nm_neurons n WHERE n.b = $1 AND n.id = ANY($2::text[])",
+	[PQ_RF_NEURONS] = "UPDATE nm_neurons n SET activation = least(activation + $3, 1.0), access_frequency ="
+	                  " access_frequency + 1, last_activated = $4 FROM unnest($2::text[]) u(id)"
+	                  " WHERE n.b = $1 AND n.id = u.id",
+	[PQ_RF_SYNAPSES] = "UPDATE nm_synapses s SET weight = least(weight + $3, 1.0), reinforced_count ="
+	                   " reinforced_count + 1, last_activated = $4 FROM unnest($2::text[]) u(id)"
+	                   " WHERE s.b = $1 AND s.id = u.id",
+	[PQ_RF_FIBERS] = "UPDATE nm_fibers f SET frequency = frequency + 1 FROM unnest($2::text[]) u(id)"
+	                 " WHERE f.b = $1 AND f.id = u.id",
+	/* prefetch: the objects a change log names, by kind (a list may name
+	 * an object twice: DISTINCT) */
+	[PQ_PF_NEURONS] = "SELECT " NCOLS " FROM (SELECT DISTINCT id FROM unnest($2::text[]) u(id)) u"
+	                  " JOIN nm_neurons n ON n.b = $1 AND n.id = u.id",
 	[PQ_PF_SYNAPSES] = "SELECT s.seq, s.id, a.id, t.id, s.type, s.weight, s.direction, s.metadata, s.reinforced_count,"
-	                   " s.last_activated, s.created_at FROM nm_synapses s JOIN nm_neurons a ON a.seq = s.source"
-	                   " JOIN nm_neurons t ON t.seq = s.target WHERE s.b = $1 AND s.id = ANY($2::text[])",
+	                   " s.last_activated, s.created_at FROM (SELECT DISTINCT id FROM unnest($2::text[]) u(id)) u"
+	                   " JOIN nm_synapses s ON s.b = $1 AND s.id = u.id JOIN nm_neurons a ON a.seq = s.source"
+	                   " JOIN nm_neurons t ON t.seq = s.target",
 	[PQ_PF_FIBERS] = "SELECT f.seq, f.id, f.neuron_ids, f.synapse_ids, f.anchor_id, f.time_start, f.time_end,"
 	                 " f.coherence, f.salience, f.frequency, f.summary, f.tags, f.metadata, f.created_at, t.text"
-	                 " FROM nm_fibers f LEFT JOIN nm_ftext t ON t.fseq = f.seq WHERE f.b = $1"
-	                 " AND f.id = ANY($2::text[])",
+	                 " FROM (SELECT DISTINCT id FROM unnest($2::text[]) u(id)) u"
+	                 " JOIN nm_fibers f ON f.b = $1 AND f.id = u.id LEFT JOIN nm_ftext t ON t.fseq = f.seq",
 	/* the brain's live rows (not the kv map, not the change log) */
 	[PQ_USED_BYTES] = "SELECT (SELECT pg_column_size(t.*) FROM nm_bstate t WHERE b = $1)"
 	                  " + (SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM nm_neurons t WHERE b = $1)"
