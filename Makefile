@@ -131,9 +131,13 @@ check: deps
 # (scripts/bench/suite.py) at BENCH_SIZES neurons and prints its tables;
 # `make bench-1m` is the 1M-neuron run (under 30 min on 2 cores) and the
 # lifecycle benchmark (import/export/decay/archive) at that size.
+# BENCH_URL=http://host:port measures a running server or cluster (nginx)
+# instead of starting one: `make bench BENCH_URL=http://127.0.0.1:8080`.
 BENCH_SIZES ?= 10k,100k
+BENCH_URL ?=
 bench: all
-	python3 scripts/bench/suite.py --bin $(NMEMD) --sizes $(BENCH_SIZES) --json build/bench.json
+	python3 scripts/bench/suite.py --bin $(NMEMD) --sizes $(BENCH_SIZES) --json build/bench.json \
+		$(if $(BENCH_URL),--url $(BENCH_URL) --clients 16)
 
 bench-1m: all
 	python3 scripts/bench/suite.py --bin $(NMEMD) --sizes 1M --json build/bench-1m.json
