@@ -251,10 +251,15 @@ static int catch_up(nm_brain_t *b, const nm_backend_t *be, uint64_t upto, nm_err
 	if (upto <= b->seen_gen)
 		return 0;
 	know(b, upto);
+	/* no index to bring up to date: nothing to read (one built later
+	 * reads a snapshot that has generation upto) */
+	pthread_rwlock_rdlock(&b->gx_lock);
+	bool indexed = b->gx != NULL;
+	pthread_rwlock_unlock(&b->gx_lock);
 	nm_gx_log_t log = {0};
 	nm_tx_t *tx;
-	int rc = nm_brain_read_begin(b, &tx, err);
-	if (rc == 0) {
+	int rc = indexed ? nm_brain_read_begin(b, &tx, err) : 0;
+	if (rc == 0 && indexed) {
 		rc = be->changes(tx, b->seen_gen, upto, &log, err);
 		nm_brain_read_end(tx);
 	}

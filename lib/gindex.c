@@ -634,18 +634,21 @@ static void forget(nm_gindex_t *gx, char kind, const char *id)
 	}
 }
 
-/* Re-read one changed object and put it (or its absence) in the index. */
-static void replay(nm_gindex_t *gx, nm_tx_t *tx, char kind, const char *id)
+/* Re-read one changed object and put it (or its absence) in the index.
+ * false when storage could not say (an I/O error, a lost connection): the
+ * index is then dropped rather than left without the object. */
+static bool replay(nm_gindex_t *gx, nm_tx_t *tx, char kind, const char *id)
 {
 	nm_err_t e = {0};
+	int rc;
 	if (kind == 'n') {
 		nm_neuron_t n = {0};
-		if (nm_tx_neuron_get(tx, id, &n, &e) == 0) {
+		if ((rc = nm_tx_neuron_get(tx, id, &n, &e)) == 0) {
 			bool fresh = !slot_of(&gx->neuron_by_id, id);
 			uint32_t slot = neuron_put(gx, &n);
 			if (fresh)
 				adopt_fibers(gx, slot);
-		} else {
+		} else if (rc == -NM_ST_NOT_FOUND) {
 			uint32_t s = slot_of(&gx->neuron_by_id, id);
 			if (s)
 				neuron_remove(gx, s - 1);
@@ -653,21 +656,22 @@ static void replay(nm_gindex_t *gx, nm_tx_t *tx, char kind, const char *id)
 		nm_neuron_clear(&n);
 	} else if (kind == 's') {
 		nm_synapse_t y = {0};
-		if (nm_tx_synapse_get(tx, id, &y, &e) == 0)
+		if ((rc = nm_tx_synapse_get(tx, id, &y, &e)) == 0)
 			synapse_put(gx, &y);
-		else
+		else if (rc == -NM_ST_NOT_FOUND)
 			synapse_remove(gx, id);
 		nm_synapse_clear(&y);
 	} else {
 		nm_fiber_t f = {0};
 		char *text = NULL;
-		if (nm_tx_fiber_get(tx, id, &f, &e) == 0 && nm_tx_fiber_text(tx, id, &text, &e) == 0)
+		if ((rc = nm_tx_fiber_get(tx, id, &f, &e)) == 0 && (rc = nm_tx_fiber_text(tx, id, &text, &e)) == 0)
 			fiber_put(gx, &f, text);
-		else
+		else if (rc == -NM_ST_NOT_FOUND)
 			fiber_remove(gx, id);
 		free(text);
 		nm_fiber_clear(&f);
 	}
+	return rc == 0 || rc == -NM_ST_NOT_FOUND;
 }
 
 void nm__gx_commit(nm_brain_t *b, const nm_gx_log_t *log)
@@ -702,20 +706,26 @@ void nm__gx_commit(nm_brain_t *b, const nm_gx_log_t *log)
 		/* then what is there now: neurons first, so synapses and fibers
 		 * find their ends; new objects in creation (log) order */
 		static const char order[] = "nsf";
-		for (int k = 0; k < 3; k++)
-			for (size_t i = 0; i < log->n; i++) {
+		bool intact = true;
+		for (int k = 0; k < 3 && intact; k++)
+			for (size_t i = 0; i < log->n && intact; i++) {
 				if (log->kinds[i] != order[k])
 					continue;
 				char key[NM_ID_MAX + 2];
 				snprintf(key, sizeof key, "%c%s", log->kinds[i], log->ids[i]);
 				if ((uintptr_t)nm_hmap_get(&last_del, key, strlen(key)) > i)
 					continue; /* before its last delete: not what storage holds */
-				replay(gx, tx, log->kinds[i], log->ids[i]);
+				intact = replay(gx, tx, log->kinds[i], log->ids[i]);
 			}
 		nm_hmap_free(&last_del);
 		nm_strv_clear(&del_keys);
 		nm_brain_read_end(tx);
 		nm__store_graph_bytes(b->st, (int64_t)gx->bytes - (int64_t)before);
+		if (!intact) { /* storage could not answer: drop, rebuild later */
+			b->gx = NULL;
+			nm__store_graph_bytes(b->st, -(int64_t)gx->bytes);
+			gx_free(gx);
+		}
 	} else if (gx) {
 		b->gx = NULL; /* cannot replay: drop, rebuild later */
 		nm__store_graph_bytes(b->st, -(int64_t)gx->bytes);

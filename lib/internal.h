@@ -51,7 +51,7 @@ struct nm_backend {
 	int (*catalog_put)(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err);
 	/* cluster: one stored record (1, *out filled), 0 when there is none */
 	int (*catalog_get)(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *err);
-	int (*catalog_delete)(void *bs, const char *id, nm_err_t *err);
+	int (*catalog_delete)(void *bs, const nm_brain_rec_t *rec, nm_err_t *err);
 
 	int (*brain_init)(void *bs, const nm_brain_rec_t *rec, nm_err_t *err);
 	int (*brain_open)(void *bs, const nm_brain_rec_t *rec, void **bd, nm_err_t *err);

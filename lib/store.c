@@ -203,16 +203,26 @@ nm_brain_t *nm_store_brain_get(nm_store_t *st, const char *id)
 {
 	pthread_mutex_lock(&st->mu);
 	nm_brain_t *b = nm_hmap_get(&st->brains, id, strlen(id));
-	bool known = b != NULL;
 	if (b && b->ready)
 		atomic_fetch_add(&b->refs, 1);
 	else
 		b = NULL;
 	pthread_mutex_unlock(&st->mu);
-	/* cluster: a brain another node created a moment ago */
+	return b;
+}
+
+nm_brain_t *nm_store_brain_lookup(nm_store_t *st, const char *id, nm_err_t *err)
+{
+	nm_brain_t *b = nm_store_brain_get(st, id);
+	if (b || !st->be->cluster)
+		return b;
+	/* under catalog_mu: a delete here, or a catalog sync, cannot slip in
+	 * between reading the record and registering it */
+	pthread_mutex_lock(&st->catalog_mu);
 	nm_brain_rec_t rec;
-	if (!known && st->be->cluster && st->be->catalog_get(st->bs, id, &rec, NULL) == 1)
+	if (!(b = nm_store_brain_get(st, id)) && st->be->catalog_get(st->bs, id, &rec, err) == 1)
 		b = adopt(st, &rec);
+	pthread_mutex_unlock(&st->catalog_mu);
 	return b;
 }
 
@@ -306,6 +316,18 @@ int nm_brain_update(nm_brain_t *b, int (*edit)(nm_brain_rec_t *rec, void *arg, n
 	bool dead = b->dead;
 	nm_brain_rec_copy(&r, &b->rec);
 	pthread_mutex_unlock(&b->mu);
+	/* cluster: edit the stored record, which another node may have changed
+	 * since this one heard of it (the update then matches only that
+	 * storage name: a brain re-created elsewhere answers 404) */
+	nm_brain_rec_t stored;
+	if (!dead && st->be->cluster && st->be->catalog_get(st->bs, b->id, &stored, NULL) == 1) {
+		if (!strcmp(stored.file, r.file)) {
+			nm_brain_rec_clear(&r);
+			r = stored;
+		} else {
+			nm_brain_rec_clear(&stored);
+		}
+	}
 	int rc = dead ? nm__not_found(err, "Brain", b->id) : edit(&r, arg, err);
 	if (rc == 0) {
 		r.updated_at = nm_time_now();
@@ -335,7 +357,10 @@ int nm_brain_delete(nm_brain_t *b, nm_err_t *err)
 		pthread_mutex_unlock(&st->catalog_mu);
 		return nm__not_found(err, "Brain", b->id);
 	}
-	int rc = st->be->catalog_delete(st->bs, b->id, err);
+	nm_brain_rec_t rec;
+	nm_brain_rec_get(b, &rec);
+	int rc = st->be->catalog_delete(st->bs, &rec, err);
+	nm_brain_rec_clear(&rec);
 	if (rc == 0)
 		registry_remove(st, b);
 	pthread_mutex_unlock(&st->catalog_mu);
@@ -368,6 +393,30 @@ static nm_brain_t *adopt(nm_store_t *st, nm_brain_rec_t *rec)
 	}
 	if (b)
 		atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&st->mu);
+	return b;
+}
+
+/* A brain deleted elsewhere leaves the registry (catalog_mu held); the
+ * deleting node owns the storage and removes it, so this handle forgets
+ * its storage name. Releases the registry's reference. */
+static void forget(nm_store_t *st, nm_brain_t *b)
+{
+	pthread_mutex_lock(&b->mu);
+	free(b->rec.file);
+	b->rec.file = nm_xstrdup("");
+	pthread_mutex_unlock(&b->mu);
+	registry_remove(st, b);
+	nm_brain_release(b);
+}
+
+/* The first registered brain whose id is not a key of live, or NULL. */
+static nm_brain_t *first_not_in(nm_store_t *st, const nm_hmap_t *live)
+{
+	pthread_mutex_lock(&st->mu);
+	nm_brain_t *b = st->first;
+	while (b && nm_hmap_get(live, b->id, strlen(b->id)))
+		b = b->next;
 	pthread_mutex_unlock(&st->mu);
 	return b;
 }
@@ -406,6 +455,15 @@ int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err)
 			continue;
 		}
 		pthread_mutex_lock(&b->mu);
+		bool recreated = strcmp(b->rec.file ? b->rec.file : "", r.v[i].file ? r.v[i].file : "") != 0;
+		pthread_mutex_unlock(&b->mu);
+		if (recreated) { /* deleted and created again elsewhere: a new brain under the old name */
+			forget(st, b);
+			nm_brain_release(b);
+			nm_brain_release(adopt(st, &r.v[i]));
+			continue;
+		}
+		pthread_mutex_lock(&b->mu);
 		if (b->rec.updated_at != r.v[i].updated_at) { /* changed elsewhere: the stored record wins */
 			nm_brain_rec_t old = b->rec;
 			b->rec = r.v[i];
@@ -415,32 +473,9 @@ int nm_store_catalog_sync(nm_store_t *st, nm_err_t *err)
 		nm_brain_rec_clear(&r.v[i]);
 		nm_brain_release(b);
 	}
-	/* deleted elsewhere: out of the registry; the deleting node owns the
-	 * storage and removes it, so this handle forgets its name */
-	pthread_mutex_lock(&st->mu);
-	nm_brain_t *gone = NULL;
-	for (nm_brain_t *b = st->first; rc == 0 && b; b = b->next)
-		if (!nm_hmap_get(&live, b->id, strlen(b->id))) {
-			gone = b;
-			break;
-		}
-	pthread_mutex_unlock(&st->mu);
-	while (gone) {
-		pthread_mutex_lock(&gone->mu);
-		free(gone->rec.file);
-		gone->rec.file = nm_xstrdup("");
-		pthread_mutex_unlock(&gone->mu);
-		registry_remove(st, gone);
-		nm_brain_release(gone);
-		pthread_mutex_lock(&st->mu);
-		gone = NULL;
-		for (nm_brain_t *b = st->first; b; b = b->next)
-			if (!nm_hmap_get(&live, b->id, strlen(b->id))) {
-				gone = b;
-				break;
-			}
-		pthread_mutex_unlock(&st->mu);
-	}
+	/* deleted elsewhere: out of the registry */
+	for (nm_brain_t *gone; rc == 0 && (gone = first_not_in(st, &live));)
+		forget(st, gone);
 	pthread_mutex_unlock(&st->catalog_mu);
 	nm_hmap_free(&live);
 	nm_strv_clear(&live_ids);

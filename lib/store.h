@@ -71,6 +71,11 @@ const char *nm_store_backend(const nm_store_t *st);
 /* A new reference to brain `id`, or NULL when there is none (or it is
  * being deleted). Never touches storage. Release with nm_brain_release. */
 nm_brain_t *nm_store_brain_get(nm_store_t *st, const char *id);
+/* The same, and for a cluster (postgres) a brain unknown here is looked
+ * up in the shared catalog: one another node created a moment ago. May
+ * wait for the database: not for the event loop. NULL with err (503)
+ * when the catalog cannot be read, NULL alone when there is no brain. */
+nm_brain_t *nm_store_brain_lookup(nm_store_t *st, const char *id, nm_err_t *err);
 void nm_brain_release(nm_brain_t *b);
 /* Another reference to a brain the caller holds one to. */
 nm_brain_t *nm_brain_acquire(nm_brain_t *b);
@@ -117,6 +122,10 @@ uint64_t nm_brain_content_gen(nm_brain_t *b);
  * it, read transactions see at least that write (on a replica only when
  * the replica has replayed it). */
 int nm_brain_sync(nm_brain_t *b, nm_err_t *err);
+/* postgres: a libpq connection (PGconn *) with nmemd's timeouts and
+ * keepalives, for the daemon's own channels (server/cluster.c); check it
+ * with PQstatus, close it with PQfinish. */
+struct pg_conn *nm_pg_connect(const char *url);
 /* Whether the store is shared with other nodes (postgres). */
 bool nm_store_clustered(const nm_store_t *st);
 /* Cluster: bring the brain registry up to the shared catalog (brains

@@ -236,7 +236,7 @@ static int mem_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_
 	return 0;
 }
 
-static int mem_catalog_delete(void *bs, const char *id, nm_err_t *err)
+static int mem_catalog_delete(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
 {
 	return 0;
 }

@@ -329,15 +329,28 @@ int nm__pg_catalog_get(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *
 	return found;
 }
 
+/* The outcome of a catalog write whose second column counts the rows it
+ * changed: none means the brain was deleted (or re-created) elsewhere. */
+static int catalog_changed(PGresult *r, const char *id, nm_err_t *err)
+{
+	if (!r)
+		return err ? -err->status : -NM_ST_UNAVAILABLE;
+	bool changed = PQntuples(r) == 1 && nm__pg_i64(r, 0, 1) > 0;
+	PQclear(r);
+	return changed ? 0 : nm__not_found(err, "Brain", id);
+}
+
 static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err)
 {
-	/* the other nodes hear of it (server/cluster.c) */
+	/* the other nodes hear of it (server/cluster.c); an update matches the
+	 * brain's storage name too, so a node that has not heard yet of a
+	 * delete and re-create elsewhere changes nothing (404) */
 	const char *sql = create
-		? "WITH w AS (INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))"
-		  " SELECT pg_notify('nmemd_catalog', $1)"
+		? "WITH w AS (INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		  " RETURNING 1) SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)"
 		: "WITH w AS (UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
-		  " metadata = $7, created_at = $8, updated_at = $9, file = $10 WHERE id = $1)"
-		  " SELECT pg_notify('nmemd_catalog', $1)";
+		  " metadata = $7, created_at = $8, updated_at = $9 WHERE id = $1 AND file = $10 RETURNING 1)"
+		  " SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)";
 	size_t swlen;
 	char *sw = nm_strv_pack(&rec->shared_with, &swlen);
 	nm_jw_t w;
@@ -357,22 +370,17 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_e
 	PGresult *r = primary_run(bs, sql, &p, err);
 	free(sw);
 	nm_jw_free(&w);
-	if (!r)
-		return err ? -err->status : -NM_ST_UNAVAILABLE;
-	PQclear(r);
-	return 0;
+	return catalog_changed(r, rec->id, err);
 }
 
-static int pg_catalog_delete(void *bs, const char *id, nm_err_t *err)
+static int pg_catalog_delete(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
 {
 	pgp_t p = {0};
-	pgp_text(&p, id);
-	PGresult *r = primary_run(bs, "WITH w AS (DELETE FROM nm_brains WHERE id = $1) SELECT pg_notify('nmemd_catalog', $1)",
-	                          &p, err);
-	if (!r)
-		return err ? -err->status : -NM_ST_UNAVAILABLE;
-	PQclear(r);
-	return 0;
+	pgp_text(&p, rec->id);
+	pgp_text(&p, rec->file);
+	PGresult *r = primary_run(bs, "WITH w AS (DELETE FROM nm_brains WHERE id = $1 AND file = $2 RETURNING 1)"
+	                              " SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)", &p, err);
+	return catalog_changed(r, rec->id, err);
 }
 
 /* ---- brains ---- */
@@ -412,21 +420,33 @@ static void pg_brain_close(void *bd)
 	free(bd);
 }
 
-/* Every row of the brain, in one transaction. */
+/* Every row of the brain, in one transaction that holds the brain's
+ * writer lock first: a write another node has in flight commits before
+ * (and is deleted with the rest) or finds no state row after (and fails). */
 static void pg_brain_destroy(void *bs, const nm_brain_rec_t *rec)
 {
 	static const char *const tables[] = {"nm_neurons", "nm_spans", "nm_synapses", "nm_fibers",
 	                                     "nm_fiber_neurons", "nm_fiber_tags", "nm_ftext", "nm_fterms",
 	                                     "nm_typed", "nm_projects", "nm_kv", "nm_changes"};
+	pstore_t *ps = bs;
+	pconn_t *c = nm__pg_take(&ps->primary, NULL);
+	if (!c)
+		return; /* rows left without a catalog entry are never read */
+	char *file = PQescapeLiteral(c->pg, rec->file, strlen(rec->file));
+	if (!file) {
+		nm__pg_give(&ps->primary, c);
+		return;
+	}
 	nm_buf_t sql = {0};
-	nm_buf_puts(&sql, "WITH k AS (SELECT b FROM nm_bstate WHERE file = $1)");
+	nm_buf_printf(&sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, b) FROM nm_bstate WHERE file = %s;"
+	              " WITH k AS (SELECT b FROM nm_bstate WHERE file = %s)", NM_PG_LOCK_BRAIN, file, file);
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		nm_buf_printf(&sql, ", d%zu AS (DELETE FROM %s WHERE b = (SELECT b FROM k))", i, tables[i]);
-	nm_buf_puts(&sql, " DELETE FROM nm_bstate WHERE b = (SELECT b FROM k)");
-	pgp_t p = {0};
-	pgp_text(&p, rec->file);
-	PGresult *r = primary_run(bs, sql.data, &p, NULL);
-	PQclear(r);
+	nm_buf_puts(&sql, " DELETE FROM nm_bstate WHERE b = (SELECT b FROM k); COMMIT");
+	PQfreemem(file);
+	if (nm__pg_simple(c, sql.data, NULL, NULL) < 0)
+		nm__pg_simple(c, "ROLLBACK", NULL, NULL);
+	nm__pg_give(&ps->primary, c);
 	nm_buf_free(&sql);
 }
 
@@ -443,6 +463,12 @@ static int begin(pbrain_t *pb, ppool_t *pool, const char *sql, nm_tx_t **tx, nm_
 	 * is only found out by its next statement: reconnect, once */
 	if (rc < 0 && PQstatus(c->pg) != CONNECTION_OK && nm__pg_reset(pool, c, NULL))
 		rc = nm__pg_simple(c, sql, &r, err);
+	/* no state row: another node deleted the brain (this one will hear of
+	 * it): nothing may be read or written as if it still existed */
+	if (rc == 0 && (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)) {
+		PQclear(r);
+		rc = nm_err_set(err, NM_ST_NOT_FOUND, "Brain not found (deleted)");
+	}
 	if (rc < 0) {
 		nm__pg_simple(c, "ROLLBACK", NULL, NULL);
 		nm__pg_give(pool, c);
@@ -453,8 +479,7 @@ static int begin(pbrain_t *pb, ppool_t *pool, const char *sql, nm_tx_t **tx, nm_
 	t->pool = pool;
 	t->c = c;
 	t->d.updated_at = NM_TIME_NONE;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		t->gen = (uint64_t)nm__pg_i64(r, 0, 0);
+	t->gen = (uint64_t)nm__pg_i64(r, 0, 0);
 	PQclear(r);
 	*tx = &t->base;
 	return 0;
@@ -630,6 +655,8 @@ static int pg_commit(nm_tx_t *tx, nm_err_t *err)
 	pgp_int(&p, NM_PG_CHANGES_KEPT);
 	int64_t rc = nm__pg_exec(t->c, PQ_COMMIT_STATE, &p, err);
 	free(log);
+	if (rc == 0) /* the state row went with the brain: commit nothing */
+		rc = nm_err_set(err, NM_ST_NOT_FOUND, "Brain not found (deleted)");
 	if (rc >= 0)
 		rc = nm__pg_simple(t->c, "COMMIT", NULL, err);
 	if (rc < 0)

@@ -19,11 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isotime.h"
 #include "mem.h"
 
 extern const char *const nm__pg_fixed_sql[PQ__COUNT];
+
+#define NM_PG_POOL_WAIT_S 30 /* longest wait for a pooled connection before 503 */
 
 /* ---- parameters ---- */
 
@@ -233,11 +236,31 @@ char *nm__pg_bytea(const PGresult *r, int row, int col, size_t *len)
 
 /* ---- pools ---- */
 
+/* Limits that turn a hung server, a dead peer or a stuck node into errors
+ * (503) instead of waits: the server drops a session whose client
+ * vanished within ~25 s (keepalives) or that sits in a transaction for 10
+ * minutes (its locks go with it); a lock wait — another node's writer on
+ * the same brain — or a statement gives up after 60 s / 5 minutes. */
+#define NM_PG_SESSION_LIMITS "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5;" \
+	" SET tcp_keepalives_count = 3; SET idle_in_transaction_session_timeout = '10min';" \
+	" SET lock_timeout = '60s'; SET statement_timeout = '5min'"
+/* The client side: connecting gives up after 10 s, and a server that stops
+ * answering is found out by keepalives / unacknowledged data within ~30 s.
+ * Values in the URL override these (they come after). */
+static const char *const conn_keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                                        "keepalives_count", "tcp_user_timeout", "dbname", NULL};
+
+PGconn *nm_pg_connect(const char *url)
+{
+	const char *vals[] = {"10", "1", "10", "5", "3", "30000", url, NULL};
+	return PQconnectdbParams(conn_keys, vals, 1);
+}
+
 /* The session settings of every connection (again after a reset). */
 static bool session_setup(const ppool_t *pool, PGconn *pg, nm_err_t *err)
 {
-	char sql[160];
-	snprintf(sql, sizeof sql, "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'%s%s%s",
+	char sql[512];
+	snprintf(sql, sizeof sql, "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; " NM_PG_SESSION_LIMITS "%s%s%s",
 	         pool->sync_commit ? "; SET synchronous_commit = '" : "", pool->sync_commit ? pool->sync_commit : "",
 	         pool->sync_commit ? "'" : "");
 	PGresult *r = PQexec(pg, sql);
@@ -250,7 +273,7 @@ static bool session_setup(const ppool_t *pool, PGconn *pg, nm_err_t *err)
 
 static pconn_t *conn_open(ppool_t *pool, nm_err_t *err)
 {
-	PGconn *pg = PQconnectdb(pool->url);
+	PGconn *pg = nm_pg_connect(pool->url);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		nm_err_set(err, NM_ST_UNAVAILABLE, "storage unavailable (postgres: cannot connect: %s)",
 		           PQerrorMessage(pg));
@@ -311,6 +334,9 @@ bool nm__pg_reset(const ppool_t *pool, pconn_t *c, nm_err_t *err)
 
 pconn_t *nm__pg_take(ppool_t *pool, nm_err_t *err)
 {
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += NM_PG_POOL_WAIT_S;
 	pthread_mutex_lock(&pool->mu);
 	for (;;) {
 		if (pool->free) {
@@ -334,7 +360,13 @@ pconn_t *nm__pg_take(ppool_t *pool, nm_err_t *err)
 			}
 			return c;
 		}
-		pthread_cond_wait(&pool->cv, &pool->mu);
+		if (pthread_cond_timedwait(&pool->cv, &pool->mu, &deadline) == ETIMEDOUT && !pool->free &&
+		    pool->n >= pool->max) {
+			pthread_mutex_unlock(&pool->mu);
+			nm_err_set(err, NM_ST_UNAVAILABLE, "storage busy: no free postgres connection for %d s (pg.pool_size)",
+			           NM_PG_POOL_WAIT_S);
+			return NULL;
+		}
 	}
 }
 

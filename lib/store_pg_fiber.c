@@ -492,6 +492,10 @@ int nm__pg_fiber_search(nm_tx_t *tx, const nm_strv_t *terms, int64_t k, nm_fiber
 	PGresult *r = nm__pg_run(PT(tx)->c, PQ_STATS, &p, err);
 	if (!r)
 		return err ? -err->status : -NM_ST_INTERNAL;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return nm_err_set(err, NM_ST_NOT_FOUND, "Brain not found (deleted)");
+	}
 	double nrows = (double)(nm__pg_i64(r, 0, 6) + PT(tx)->d.doc_rows);
 	double total = (double)(nm__pg_i64(r, 0, 7) + PT(tx)->d.doc_tokens);
 	PQclear(r);

@@ -86,6 +86,7 @@ static const char *const steps[NM_PG_SCHEMA_VERSION] = {
 	"CREATE TABLE nm_fiber_tags (b int NOT NULL, thash bigint NOT NULL, fseq bigint NOT NULL,"
 	" PRIMARY KEY (b, thash, fseq));"
 	"CREATE TABLE nm_ftext (fseq bigint PRIMARY KEY, b int NOT NULL, text bytea NOT NULL, ntok int NOT NULL);"
+	"CREATE INDEX nm_ftext_b ON nm_ftext (b);"
 	"CREATE TABLE nm_fterms (b int NOT NULL, thash bigint NOT NULL, fseq bigint NOT NULL,"
 	" PRIMARY KEY (b, thash, fseq));"
 	"CREATE TABLE nm_typed (seq bigserial PRIMARY KEY, b int NOT NULL, fiber_id text NOT NULL,"

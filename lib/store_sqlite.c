@@ -509,8 +509,9 @@ static int sq_catalog_put(void *bs, const nm_brain_rec_t *r, bool create, nm_err
 	return rc;
 }
 
-static int sq_catalog_delete(void *bs, const char *id, nm_err_t *err)
+static int sq_catalog_delete(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)
 {
+	const char *id = rec->id;
 	sstore_t *ss = bs;
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(ss->catalog, "DELETE FROM brains WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)

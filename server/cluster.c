@@ -60,7 +60,7 @@ struct srv_cluster {
 
 static PGconn *connect_to(const char *url)
 {
-	PGconn *c = PQconnectdb(url);
+	PGconn *c = nm_pg_connect(url);
 	if (PQstatus(c) != CONNECTION_OK) {
 		PQfinish(c);
 		return NULL;

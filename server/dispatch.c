@@ -67,15 +67,16 @@ static bool needs_key(const srv_ctx_t *ctx, const srv_route_t *rt)
 
 /* Steps 4 and 5: find the brain and check access. Returns the brain (a
  * reference, maybe NULL when the route needs none) or answers and sets
- * *failed. */
-static nm_brain_t *resolve_brain(srv_conn_t *c, const srv_principal_t *who, bool *failed)
+ * *failed; *deferred: a cluster brain this node does not know, to be
+ * looked up on a worker (resolve_then_run). */
+static nm_brain_t *resolve_brain(srv_conn_t *c, const srv_principal_t *who, bool *failed, bool *deferred)
 {
 	srv_req_t *r = &c->req;
 	const srv_route_t *rt = r->match.route;
 	srv_ctx_t *ctx = c->ctx;
 	const char *id = NULL;
 	char detail[400];
-	*failed = false;
+	*failed = *deferred = false;
 	if (rt->flags & SRV_R_BRAIN_HEADER) {
 		id = r->brain_id;
 		if (!id || !*id) {
@@ -94,6 +95,10 @@ static nm_brain_t *resolve_brain(srv_conn_t *c, const srv_principal_t *who, bool
 		return NULL;
 	}
 	nm_brain_t *b = nm_store_brain_get(ctx->store, id);
+	if (!b && nm_store_clustered(ctx->store)) {
+		*deferred = true; /* maybe created on another node: the catalog decides */
+		return NULL;
+	}
 	if (!b && (rt->flags & SRV_R_IMPORT))
 		return NULL; /* import creates it */
 	if (!b) {
@@ -158,6 +163,35 @@ static srv_job_t *make_job(srv_conn_t *c, nm_brain_t *b, const srv_principal_t *
 	return job;
 }
 
+/* Cluster (a worker): the brain this node did not know, from the shared
+ * catalog — another node may have created it a moment ago; the loop
+ * thread never waits for the database. Then the same checks as
+ * resolve_brain, and the route. */
+static void resolve_then_run(srv_job_t *job)
+{
+	const srv_route_t *rt = job->route;
+	const char *id = rt->flags & SRV_R_BRAIN_HEADER ? job->brain_header : job->params[0];
+	nm_err_t err = {0};
+	nm_brain_t *b = nm_store_brain_lookup(job->ctx->store, id, &err);
+	job->fn = job->then;
+	if (!b && !(rt->flags & SRV_R_IMPORT)) { /* import creates it */
+		if (err.status)
+			srv_job_errfrom(job, &err);
+		else
+			srv_job_error(job, 404, "Brain %.255s not found", id);
+		srv_job_finish(job);
+		return;
+	}
+	if (b && job->auth_on && !nm_brain_can(b, job->principal, job->admin, (rt->flags & SRV_R_WRITE) != 0)) {
+		srv_job_error(job, 403, "Access to brain %.255s denied", id);
+		nm_brain_release(b);
+		srv_job_finish(job);
+		return;
+	}
+	job->brain = b;
+	job->fn(job);
+}
+
 /* Run a loop-thread handler (no storage) and answer at once. */
 static void run_here(srv_conn_t *c, srv_job_t *job)
 {
@@ -218,11 +252,15 @@ void srv_dispatch(srv_conn_t *c)
 			srv_sync_gone(c, client);
 		return;
 	}
-	bool failed;
-	nm_brain_t *b = resolve_brain(c, &who, &failed);
+	bool failed, deferred;
+	nm_brain_t *b = resolve_brain(c, &who, &failed, &deferred);
 	if (failed)
 		return;
 	srv_job_t *job = make_job(c, b, &who);
+	if (deferred) {
+		job->then = job->fn;
+		job->fn = resolve_then_run;
+	}
 	if (job->query.bad_encoding) {
 		job->conn = NULL;
 		srv_job_free(job);

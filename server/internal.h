@@ -232,6 +232,7 @@ struct srv_job {
 	srv_conn_t *conn;             /* loop-owned; workers never touch it */
 	uint64_t conn_gen;
 	srv_handler_fn fn;            /* the route's handler, run on a worker */
+	srv_handler_fn then;          /* cluster: the handler, once a brain unknown here is found (dispatch.c) */
 	const srv_route_t *route;
 	/* inputs, owned by the job */
 	char *params[SRV_MAX_PARAMS];

@@ -201,6 +201,15 @@ static int check_config(srv_ctx_t *ctx)
 		                "(or pg.url)\n");
 		return -1;
 	}
+	static const char *const sync_values[] = {"", "on", "off", "local", "remote_write", "remote_apply"};
+	bool sync_ok = false;
+	for (size_t i = 0; i < sizeof sync_values / sizeof sync_values[0]; i++)
+		sync_ok |= !strcmp(c->pg_sync_commit, sync_values[i]);
+	if (!sync_ok) {
+		fprintf(stderr, "nmemd: pg.synchronous_commit: unknown value '%s'; allowed: on, off, local, remote_write, "
+		                "remote_apply (or empty)\n", c->pg_sync_commit);
+		return -1;
+	}
 	if (strcmp(c->storage, "postgres") && (*c->pg_url || *c->pg_read_url)) {
 		fprintf(stderr, "nmemd: --pg / pg.url and --pg-read / pg.read_url need --storage postgres\n");
 		return -1;

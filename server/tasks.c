@@ -118,22 +118,25 @@ static void run_job(srv_job_t *job)
 	srv_job_free(job);
 }
 
-/* Register a job on b (mu held): NULL with busy's id in id when b runs one. */
-static srv_task_t *add(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, char id[NM_UUID_BUFSZ])
+/* Register a job on b, with mu taken here and held on return: NULL with
+ * the running job's id in id when b runs one. Cluster: the brain's job
+ * lock across every node is taken first, outside mu (it waits for the
+ * database); another node holding it is a running job too. */
+static srv_task_t *claim(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, char id[NM_UUID_BUFSZ])
 {
 	srv_tasks_t *r = ctx->tasks;
 	const char *bid = nm_brain_id(b);
-	expire(ctx, r);
-	srv_task_t *busy = nm_hmap_get(&r->active, bid, strlen(bid));
-	if (busy) {
-		memcpy(id, busy->id, NM_UUID_BUFSZ);
-		return NULL;
-	}
-	/* cluster: one lifecycle job per brain across every node */
 	bool elsewhere = false;
 	srv_joblock_t *lock = srv_cluster_job_lock(ctx->cluster, bid, &elsewhere);
-	if (elsewhere) {
-		snprintf(id, NM_UUID_BUFSZ, "on another node");
+	pthread_mutex_lock(&r->mu);
+	expire(ctx, r);
+	srv_task_t *busy = nm_hmap_get(&r->active, bid, strlen(bid));
+	if (busy || elsewhere) {
+		if (busy)
+			memcpy(id, busy->id, NM_UUID_BUFSZ);
+		else
+			snprintf(id, NM_UUID_BUFSZ, "on another node");
+		srv_cluster_job_unlock(lock);
 		return NULL;
 	}
 	srv_task_t *t = nm_xcalloc(1, sizeof *t);
@@ -175,8 +178,7 @@ int srv_task_start(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, srv_task_fn 
 {
 	srv_tasks_t *r = ctx->tasks;
 	int rc = 0;
-	pthread_mutex_lock(&r->mu);
-	srv_task_t *t = add(ctx, b, kind, id);
+	srv_task_t *t = claim(ctx, b, kind, id);
 	if (!t) {
 		rc = -409;
 	} else {
@@ -202,8 +204,7 @@ int srv_task_start(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, srv_task_fn 
 srv_task_t *srv_task_begin(srv_ctx_t *ctx, nm_brain_t *b, const char *kind, char id[NM_UUID_BUFSZ])
 {
 	srv_tasks_t *r = ctx->tasks;
-	pthread_mutex_lock(&r->mu);
-	srv_task_t *t = add(ctx, b, kind, id);
+	srv_task_t *t = claim(ctx, b, kind, id);
 	if (t) {
 		t->state = T_RUNNING;
 		t->started_at = nm_time_now();

@@ -263,7 +263,7 @@ static int graph_brain(srv_job_t *job)
 		return srv_job_error(job, 404, "no brain: send X-Brain-ID or ?brain_id= (or set ui.default_brain)");
 	if (!nm_id_valid(id, strlen(id)))
 		return srv_job_error(job, 422, "brain_id: must be a non-empty id of at most 255 bytes");
-	job->brain = nm_store_brain_get(job->ctx->store, id);
+	job->brain = nm_store_brain_lookup(job->ctx->store, id, NULL);
 	if (!job->brain)
 		return srv_job_error(job, 404, "Brain %.255s not found", id);
 	if (job->auth_on && !nm_brain_can(job->brain, job->principal, job->admin, false))

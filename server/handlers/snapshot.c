@@ -122,7 +122,7 @@ static int import_target(srv_job_t *job, bool *created)
 	int rc = nm_store_brain_create(job->ctx->store, &rec, &job->brain, &err);
 	nm_brain_rec_clear(&rec);
 	if (rc == -NM_ST_CONFLICT) /* created meanwhile: import into it */
-		job->brain = nm_store_brain_get(job->ctx->store, job->params[0]);
+		job->brain = nm_store_brain_lookup(job->ctx->store, job->params[0], NULL);
 	else if (rc < 0)
 		return srv_job_errfrom(job, &err);
 	*created = rc == 0;

@@ -84,6 +84,9 @@ def test_index_and_cache_follow_the_other_node(backend):
 def test_events_cross_nodes(backend):
     a, b = _pair()
     brain = H.new_brain(a.c)
+    # a subscription names a brain the node knows: b learns of a's new
+    # brain on its first request for it (or from the catalog notification)
+    ok(b.c.req("GET", f"/brain/{brain}"), 200)
     ws = _sub(b, brain)
     n = H.mk_neuron(a.c, brain, "seen from b", id="x1")
     ev = ws.recv_json()
@@ -162,3 +165,22 @@ def test_one_lifecycle_job_per_brain(backend):
     r = ok(b.c.req("POST", f"/brain/{brain}/decay", {}), 202, "the job starts once the lock is free")
     H.poll_until(lambda: ok(b.c.req("GET", f"/jobs/{r['job_id']}"), 200)["state"] == "done", timeout=60,
                  what="decay job done")
+
+
+def test_write_to_a_brain_recreated_elsewhere(backend):
+    """a deletes a brain b has open and creates one of the same name: a
+    write through b goes to the new brain or is refused (404) — never
+    acknowledged into the deleted one."""
+    a, b = _pair()
+    brain = H.new_brain(a.c)
+    H.mk_neuron(b.c, brain, "old", id="old")          # b has the brain open
+    ok(a.c.req("DELETE", f"/brain/{brain}"), 200)
+    ok(a.c.req("POST", "/brain/create", {"id": brain, "name": "new"}), 200)
+    r = b.c.req("POST", "/memory/neurons", {"id": "n1", "type": "concept", "content": "x"}, brain=brain)
+    expect(r.status in (201, 404), f"b: the new brain or 404, got {r.status}")
+    if r.status == 201:
+        ok(a.c.req("GET", "/memory/neurons/n1", brain=brain), 200, "b's write is in the new brain")
+    H.poll_until(lambda: b.c.req("POST", "/memory/neurons", {"type": "concept", "content": "y"},
+                                 brain=brain).status == 201, timeout=30, what="b writes into the new brain")
+    eq(H.stats(a.c, brain)["neuron_count"], H.stats(b.c, brain)["neuron_count"], "both see the new brain")
+    H.err(a.c.req("GET", "/memory/neurons/old", brain=brain), 404, what="the old brain's neuron is gone")
