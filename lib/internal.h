@@ -48,7 +48,10 @@ struct nm_backend {
 	void (*close)(void *bs);
 	/* Calls cb with each stored brain record (taken: cb owns it). */
 	int (*catalog_load)(void *bs, int (*cb)(void *arg, nm_brain_rec_t *rec), void *arg, nm_err_t *err);
-	int (*catalog_put)(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err);
+	/* prev NULL: create; else update the record whose updated_at is *prev
+	 * (cluster backends refuse the update, 409, when another node changed
+	 * it since; the others may ignore prev) */
+	int (*catalog_put)(void *bs, const nm_brain_rec_t *rec, const int64_t *prev, nm_err_t *err);
 	/* cluster: one stored record (1, *out filled), 0 when there is none */
 	int (*catalog_get)(void *bs, const char *id, nm_brain_rec_t *out, nm_err_t *err);
 	int (*catalog_delete)(void *bs, const nm_brain_rec_t *rec, nm_err_t *err);

@@ -279,7 +279,7 @@ int nm_store_brain_create(nm_store_t *st, const nm_brain_rec_t *rec, nm_brain_t 
 	pthread_mutex_lock(&st->catalog_mu);
 	int rc = st->be->brain_init(st->bs, &b->rec, err);
 	if (rc == 0) {
-		rc = st->be->catalog_put(st->bs, &b->rec, true, err);
+		rc = st->be->catalog_put(st->bs, &b->rec, NULL, err);
 		if (rc < 0)
 			st->be->brain_destroy(st->bs, &b->rec);
 	}
@@ -328,10 +328,13 @@ int nm_brain_update(nm_brain_t *b, int (*edit)(nm_brain_rec_t *rec, void *arg, n
 			nm_brain_rec_clear(&stored);
 		}
 	}
+	int64_t prev = r.updated_at;
 	int rc = dead ? nm__not_found(err, "Brain", b->id) : edit(&r, arg, err);
 	if (rc == 0) {
 		r.updated_at = nm_time_now();
-		rc = st->be->catalog_put(st->bs, &r, false, err);
+		if (r.updated_at <= prev) /* the stored stamp came from another node's clock */
+			r.updated_at = prev + 1;
+		rc = st->be->catalog_put(st->bs, &r, &prev, err);
 	}
 	if (rc == 0) {
 		pthread_mutex_lock(&b->mu);

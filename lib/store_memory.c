@@ -231,7 +231,7 @@ static int mem_catalog_load(void *bs, int (*cb)(void *, nm_brain_rec_t *), void 
 	return 0;
 }
 
-static int mem_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err)
+static int mem_catalog_put(void *bs, const nm_brain_rec_t *rec, const int64_t *prev, nm_err_t *err)
 {
 	return 0;
 }

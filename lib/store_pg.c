@@ -340,17 +340,18 @@ static int catalog_changed(PGresult *r, const char *id, nm_err_t *err)
 	return changed ? 0 : nm__not_found(err, "Brain", id);
 }
 
-static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_err_t *err)
+static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, const int64_t *prev, nm_err_t *err)
 {
-	/* the other nodes hear of it (server/cluster.c); an update matches the
-	 * brain's storage name too, so a node that has not heard yet of a
-	 * delete and re-create elsewhere changes nothing (404) */
-	const char *sql = create
+	/* the other nodes hear of it (server/cluster.c). An update matches the
+	 * brain's storage name and the record's last stamp too: a node that
+	 * has not heard yet of a delete and re-create elsewhere, or of an
+	 * update made elsewhere a moment ago, changes nothing (404 / 409) */
+	const char *sql = !prev
 		? "WITH w AS (INSERT INTO nm_brains (" REC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 		  " RETURNING 1) SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)"
 		: "WITH w AS (UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
-		  " metadata = $7, created_at = $8, updated_at = $9 WHERE id = $1 AND file = $10 RETURNING 1)"
-		  " SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)";
+		  " metadata = $7, created_at = $8, updated_at = $9 WHERE id = $1 AND file = $10 AND updated_at = $11"
+		  " RETURNING 1) SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)";
 	size_t swlen;
 	char *sw = nm_strv_pack(&rec->shared_with, &swlen);
 	nm_jw_t w;
@@ -367,10 +368,20 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, bool create, nm_e
 	pgp_int(&p, rec->created_at);
 	pgp_int(&p, rec->updated_at);
 	pgp_text(&p, rec->file);
+	if (prev)
+		pgp_int(&p, *prev);
 	PGresult *r = primary_run(bs, sql, &p, err);
 	free(sw);
 	nm_jw_free(&w);
-	return catalog_changed(r, rec->id, err);
+	int rc = catalog_changed(r, rec->id, err);
+	nm_brain_rec_t now;
+	if (rc == -NM_ST_NOT_FOUND && prev && nm__pg_catalog_get(bs, rec->id, &now, NULL) == 1) {
+		if (!strcmp(now.file, rec->file)) /* still there: changed elsewhere meanwhile */
+			rc = nm_err_set(err, NM_ST_CONFLICT, "Brain %.255s was changed on another node meanwhile; retry",
+			                rec->id);
+		nm_brain_rec_clear(&now);
+	}
+	return rc;
 }
 
 static int pg_catalog_delete(void *bs, const nm_brain_rec_t *rec, nm_err_t *err)

@@ -477,8 +477,9 @@ static int catalog_exec(sstore_t *ss, sqlite3_stmt *s, nm_err_t *err)
 	return nm_err_set(err, NM_ST_UNAVAILABLE, "catalog write failed: %s", sqlite3_errstr(rc));
 }
 
-static int sq_catalog_put(void *bs, const nm_brain_rec_t *r, bool create, nm_err_t *err)
+static int sq_catalog_put(void *bs, const nm_brain_rec_t *r, const int64_t *prev, nm_err_t *err)
 {
+	bool create = !prev;
 	sstore_t *ss = bs;
 	sqlite3_stmt *s;
 	const char *sql = create

@@ -184,3 +184,18 @@ def test_write_to_a_brain_recreated_elsewhere(backend):
                                  brain=brain).status == 201, timeout=30, what="b writes into the new brain")
     eq(H.stats(a.c, brain)["neuron_count"], H.stats(b.c, brain)["neuron_count"], "both see the new brain")
     H.err(a.c.req("GET", "/memory/neurons/old", brain=brain), 404, what="the old brain's neuron is gone")
+
+
+def test_brain_updates_on_two_nodes_both_kept(backend):
+    """b edits the stored record, not its own copy: an update made through a
+    a moment before is kept."""
+    a, b = _pair()
+    brain = H.new_brain(a.c)
+    ok(b.c.req("GET", f"/brain/{brain}"), 200)             # b has its own copy now
+    ok(a.c.req("PUT", f"/brain/{brain}", {"name": "renamed on a"}), 200)
+    ok(b.c.req("PUT", f"/brain/{brain}", {"config": {"decay_rate": 0.2}}), 200)
+    for node in (a, b):
+        H.poll_until(lambda: ok(node.c.req("GET", f"/brain/{brain}"), 200)["config"]["decay_rate"] == 0.2,
+                     timeout=30, what="the config change reaches the node")
+        rec = ok(node.c.req("GET", f"/brain/{brain}"), 200)
+        eq((rec["name"], rec["config"]["decay_rate"]), ("renamed on a", 0.2), f"both edits kept ({node.port})")
