@@ -278,6 +278,7 @@ static int catch_up(nm_brain_t *b, const nm_backend_t *be, uint64_t upto, nm_err
 	b->stats_gen++;
 	pthread_mutex_unlock(&b->mu);
 	atomic_fetch_add(&b->content_gen, 1); /* after the index has it (qcache.h) */
+	nm__store_count_catchup(b->st, upto - b->seen_gen, rc > 0);
 	b->seen_gen = upto;
 	return 0;
 }

@@ -193,6 +193,8 @@ struct nm_brain {
 /* store.c internals used by brain.c */
 const nm_backend_t *nm__store_backend(nm_store_t *st, void **bs);
 void nm__store_count_commit(nm_store_t *st, int64_t rows);
+/* cluster: a catch-up with other nodes' commits (nm_store_counters_t) */
+void nm__store_count_catchup(nm_store_t *st, uint64_t commits, bool rebuilt);
 void nm__store_open_delta(nm_store_t *st, int delta);
 void nm__lru_unlink(nm_store_t *st, nm_brain_t *b);   /* st->mu held */
 void nm__lru_touch(nm_store_t *st, nm_brain_t *b);

@@ -39,6 +39,7 @@ struct nm_store {
 	nm_brain_t *lru_head, *lru_tail; /* most recently used first */
 	size_t count;                    /* ready brains */
 	atomic_uint_fast64_t commits, rows_written, open_brains;
+	atomic_uint_fast64_t catchups, catchup_commits, catchup_rebuilds; /* nm_store_counters_t */
 	atomic_llong graph_bytes;        /* all brains' graph indexes (gindex.c) */
 };
 
@@ -183,6 +184,17 @@ void nm_store_counters(nm_store_t *st, nm_store_counters_t *out)
 	out->commits = atomic_load_explicit(&st->commits, memory_order_relaxed);
 	out->rows_written = atomic_load_explicit(&st->rows_written, memory_order_relaxed);
 	out->open_brains = atomic_load_explicit(&st->open_brains, memory_order_relaxed);
+	out->catchups = atomic_load_explicit(&st->catchups, memory_order_relaxed);
+	out->catchup_commits = atomic_load_explicit(&st->catchup_commits, memory_order_relaxed);
+	out->catchup_rebuilds = atomic_load_explicit(&st->catchup_rebuilds, memory_order_relaxed);
+}
+
+void nm__store_count_catchup(nm_store_t *st, uint64_t commits, bool rebuilt)
+{
+	atomic_fetch_add_explicit(&st->catchups, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->catchup_commits, commits, memory_order_relaxed);
+	if (rebuilt)
+		atomic_fetch_add_explicit(&st->catchup_rebuilds, 1, memory_order_relaxed);
 }
 
 void nm__store_count_commit(nm_store_t *st, int64_t rows)

@@ -55,6 +55,10 @@ typedef struct nm_store_counters {
 	uint64_t commits;           /* write transactions committed */
 	uint64_t rows_written;      /* objects inserted, updated or deleted by committed writes */
 	uint64_t open_brains;       /* brains whose storage is open now */
+	/* cluster (postgres): times this node brought a brain up to other
+	 * nodes' commits, the commits that took, and index rebuilds because the
+	 * change log no longer held them */
+	uint64_t catchups, catchup_commits, catchup_rebuilds;
 } nm_store_counters_t;
 
 /* Open a store; owned, release with nm_store_close. Fails when the data

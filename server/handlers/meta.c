@@ -130,6 +130,18 @@ void srv_h_metrics(srv_job_t *job)
 	nm_store_counters_t sc;
 	nm_store_counters(ctx->store, &sc);
 	gauge(b, "nmemd_open_brains", "Brains whose storage is open.", (long long)sc.open_brains);
+	if (nm_store_clustered(ctx->store))
+		nm_buf_printf(b, "# HELP nmemd_cluster_catchups_total Times this node brought a brain up to other nodes'"
+		                 " commits (graph index replayed, cached answers dropped).\n"
+		                 "# TYPE nmemd_cluster_catchups_total counter\nnmemd_cluster_catchups_total %llu\n"
+		                 "# HELP nmemd_cluster_catchup_commits_total Other nodes' commits caught up with.\n"
+		                 "# TYPE nmemd_cluster_catchup_commits_total counter\n"
+		                 "nmemd_cluster_catchup_commits_total %llu\n"
+		                 "# HELP nmemd_cluster_index_rebuilds_total Graph indexes dropped because the change log no"
+		                 " longer held the commits to replay.\n# TYPE nmemd_cluster_index_rebuilds_total counter\n"
+		                 "nmemd_cluster_index_rebuilds_total %llu\n",
+		              (unsigned long long)sc.catchups, (unsigned long long)sc.catchup_commits,
+		              (unsigned long long)sc.catchup_rebuilds);
 	int64_t tot[3] = {0};
 	nm_store_brain_each(ctx->store, sum_stats, tot);
 	gauge(b, "nmemd_neurons", "Neurons in brains whose counts are loaded.", tot[0]);

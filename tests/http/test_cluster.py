@@ -79,6 +79,9 @@ def test_index_and_cache_follow_the_other_node(backend):
     for f in fibers:
         ok(b.c.req("DELETE", f"/memory/fibers/{H.pq(f['id'])}", brain=brain), 200)
     eq(H.query(a.c, brain, q)["fibers_matched"], [], "a matches none of the fibers b deleted")
+    text = H.status(b.c.req("GET", "/metrics"), 200).raw.decode()
+    caught = [ln for ln in text.splitlines() if ln.startswith("nmemd_cluster_catchups_total ")]
+    expect(caught and int(caught[0].split()[1]) > 0, f"b counts its catch-ups with a: {caught}")
 
 
 def test_events_cross_nodes(backend):
