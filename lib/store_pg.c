@@ -283,10 +283,7 @@ static void row_rec(const PGresult *r, int i, nm_brain_rec_t *out)
 	out->name = nm_xstrdup(PQgetvalue(r, i, 1));
 	out->owner_id = PQgetisnull(r, i, 2) ? NULL : nm_xstrdup(PQgetvalue(r, i, 2));
 	out->is_public = PQgetvalue(r, i, 3)[0] == 't';
-	size_t n;
-	char *sw = nm__pg_bytea(r, i, 4, &n);
-	nm_strv_unpack(&out->shared_with, sw, n);
-	free(sw);
+	nm__pg_strv(r, i, 4, &out->shared_with);
 	out->config = nm_config_default;
 	json_t *cfg = json_loads(PQgetvalue(r, i, 5), 0, NULL);
 	nm_config_decode(cfg, "", &out->config, NULL);
@@ -352,8 +349,6 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, const int64_t *pr
 		: "WITH w AS (UPDATE nm_brains SET name = $2, owner_id = $3, is_public = $4, shared_with = $5, config = $6,"
 		  " metadata = $7, created_at = $8, updated_at = $9 WHERE id = $1 AND file = $10 AND updated_at = $11"
 		  " RETURNING 1) SELECT pg_notify('nmemd_catalog', $1), (SELECT count(*) FROM w)";
-	size_t swlen;
-	char *sw = nm_strv_pack(&rec->shared_with, &swlen);
 	nm_jw_t w;
 	nm_jw_init(&w);
 	nm_jw_config(&w, &rec->config);
@@ -362,7 +357,7 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, const int64_t *pr
 	pgp_text(&p, rec->name);
 	pgp_text(&p, rec->owner_id);
 	pgp_text(&p, rec->is_public ? "t" : "f");
-	pgp_bin(&p, sw, swlen);
+	pgp_strv(&p, &rec->shared_with);
 	pgp_text(&p, w.buf.data);
 	pgp_text(&p, rec->metadata ? rec->metadata : "{}");
 	pgp_int(&p, rec->created_at);
@@ -371,7 +366,6 @@ static int pg_catalog_put(void *bs, const nm_brain_rec_t *rec, const int64_t *pr
 	if (prev)
 		pgp_int(&p, *prev);
 	PGresult *r = primary_run(bs, sql, &p, err);
-	free(sw);
 	nm_jw_free(&w);
 	int rc = catalog_changed(r, rec->id, err);
 	nm_brain_rec_t now;

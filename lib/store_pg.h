@@ -20,7 +20,7 @@ typedef enum {
 	PQ_FIBER_INSERT, PQ_FIBER_GET, PQ_FIBER_KEY, PQ_FIBER_UPDATE, PQ_FIBER_DELETE, PQ_FIBER_BY_SEQS,
 	PQ_FN_PUT, PQ_FN_DELETE, PQ_FT_PUT, PQ_FT_DELETE, PQ_FTEXT_PUT, PQ_FTEXT_DELETE, PQ_FTEXT_GET,
 	PQ_FTERM_PUT, PQ_FTERM_DELETE, PQ_ANCHOR_TEXT, PQ_FSEARCH, PQ_NEAR_BEFORE, PQ_NEAR_AFTER, PQ_FIBER_CURSOR,
-	PQ_TM_PUT, PQ_TM_DELETE, PQ_TM_SCAN, PQ_TM_GET, PQ_TM_COUNTS, PQ_PROJ_PUT, PQ_PROJ_SCAN,
+	PQ_TM_PUT, PQ_TM_SCAN, PQ_TM_GET, PQ_TM_COUNTS, PQ_PROJ_PUT, PQ_PROJ_SCAN,
 	PQ_META_GET, PQ_META_PUT, PQ_STATS, PQ_COUNTS_SINCE,
 	PQ_DECAY_SCAN_N, PQ_DECAY_SCAN_S, PQ_DECAY_SET_N, PQ_DECAY_SET_S, PQ_ORPHAN_SCAN,
 	PQ_CLOCK_N, PQ_CLOCK_S, PQ_CLOCK_SET_N, PQ_CLOCK_SET_S,
@@ -121,6 +121,7 @@ void pgp_dbl(pgp_t *p, double v);
 void pgp_time(pgp_t *p, int64_t t);               /* NM_TIME_NONE → NULL */
 void pgp_text(pgp_t *p, const char *s);           /* NULL → NULL */
 void pgp_bin(pgp_t *p, const void *data, size_t n);
+void pgp_strv(pgp_t *p, const nm_strv_t *v);        /* packed (nm_strv_pack) as bytea */
 void pgp_take(pgp_t *p, char *s);                 /* text, freed with the parameters */
 /* A text[] literal of n strings (a parameter). */
 void pgp_text_array(pgp_t *p, char *const *v, size_t n);
@@ -166,6 +167,8 @@ int64_t nm__pg_time(const PGresult *r, int row, int col);   /* NULL → NM_TIME_
 const char *nm__pg_str(const PGresult *r, int row, int col); /* NULL → NULL */
 /* A bytea column (hex output) decoded into an owned, NUL-terminated copy. */
 char *nm__pg_bytea(const PGresult *r, int row, int col, size_t *len);
+/* A bytea column holding a packed list (pgp_strv), appended to out. */
+void nm__pg_strv(const PGresult *r, int row, int col, nm_strv_t *out);
 
 /* Neuron row number by id (0 when absent, < 0 on error), remembered for
  * the transaction; note one (seq 0: absent) or forget them all. */

@@ -100,6 +100,14 @@ void pgp_text_array(pgp_t *p, char *const *v, size_t n)
 	pgp_take(p, nm_buf_steal(&b, NULL));
 }
 
+void pgp_strv(pgp_t *p, const nm_strv_t *v)
+{
+	size_t n;
+	char *packed = nm_strv_pack(v, &n);
+	pgp_bin(p, packed, n);
+	p->owned[p->n - 1] = packed;
+}
+
 void pgp_int_array(pgp_t *p, const int64_t *v, size_t n)
 {
 	nm_buf_t b = {0};
@@ -137,7 +145,7 @@ int nm__pg_fail(pconn_t *c, const PGresult *r, nm_err_t *err)
 
 /* ---- statements ---- */
 
-static PGresult *run(pconn_t *c, bool *prepared, const char *name, const char *sql, pgp_t *p, nm_err_t *err)
+PGresult *nm__pg_run_dyn(pconn_t *c, bool *prepared, const char *name, const char *sql, pgp_t *p, nm_err_t *err)
 {
 	PGresult *r;
 	if (!*prepared) {
@@ -161,16 +169,11 @@ static PGresult *run(pconn_t *c, bool *prepared, const char *name, const char *s
 	return NULL;
 }
 
-PGresult *nm__pg_run_dyn(pconn_t *c, bool *prepared, const char *name, const char *sql, pgp_t *p, nm_err_t *err)
-{
-	return run(c, prepared, name, sql, p, err);
-}
-
 PGresult *nm__pg_run(pconn_t *c, pq_id_t id, pgp_t *p, nm_err_t *err)
 {
 	char name[16];
 	snprintf(name, sizeof name, "f%d", (int)id);
-	return run(c, &c->prepared[id], name, nm__pg_fixed_sql[id], p, err);
+	return nm__pg_run_dyn(c, &c->prepared[id], name, nm__pg_fixed_sql[id], p, err);
 }
 
 int64_t nm__pg_exec(pconn_t *c, pq_id_t id, pgp_t *p, nm_err_t *err)
@@ -232,6 +235,14 @@ char *nm__pg_bytea(const PGresult *r, int row, int col, size_t *len)
 	if (len)
 		*len = n / 2;
 	return out;
+}
+
+void nm__pg_strv(const PGresult *r, int row, int col, nm_strv_t *out)
+{
+	size_t n;
+	char *packed = nm__pg_bytea(r, row, col, &n);
+	nm_strv_unpack(out, packed, n);
+	free(packed);
 }
 
 /* ---- pools ---- */

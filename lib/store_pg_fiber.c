@@ -32,15 +32,9 @@
 static void row_fiber(const PGresult *r, int i, nm_fiber_t *f)
 {
 	memset(f, 0, sizeof *f);
-	size_t n;
-	char *b;
 	f->id = nm_xstrdup(PQgetvalue(r, i, 1));
-	b = nm__pg_bytea(r, i, 2, &n);
-	nm_strv_unpack(&f->neuron_ids, b, n);
-	free(b);
-	b = nm__pg_bytea(r, i, 3, &n);
-	nm_strv_unpack(&f->synapse_ids, b, n);
-	free(b);
+	nm__pg_strv(r, i, 2, &f->neuron_ids);
+	nm__pg_strv(r, i, 3, &f->synapse_ids);
 	f->anchor_neuron_id = nm_xstrdup(PQgetvalue(r, i, 4));
 	f->time_start = nm__pg_time(r, i, 5);
 	f->time_end = nm__pg_time(r, i, 6);
@@ -48,9 +42,7 @@ static void row_fiber(const PGresult *r, int i, nm_fiber_t *f)
 	f->salience = nm__pg_dbl(r, i, 8);
 	f->frequency = nm__pg_i64(r, i, 9);
 	f->summary = PQgetisnull(r, i, 10) ? NULL : nm_xstrdup(PQgetvalue(r, i, 10));
-	b = nm__pg_bytea(r, i, 11, &n);
-	nm_strv_unpack(&f->tags, b, n);
-	free(b);
+	nm__pg_strv(r, i, 11, &f->tags);
 	f->metadata = nm_xstrdup(PQgetvalue(r, i, 12));
 	f->created_at = nm__pg_i64(r, i, 13);
 }
@@ -89,16 +81,11 @@ static int index_entries(nm_tx_t *tx, int64_t seq, const nm_strv_t *neurons, con
 	return rc < 0 ? rc : lookup_rows(tx, insert ? PQ_FT_PUT : PQ_FT_DELETE, seq, tags, err);
 }
 
-/* $3 … $14 of insert and update (the blobs are owned by the parameters). */
+/* $3 … $14 of insert and update. */
 static void bind_fiber(pgp_t *p, const nm_fiber_t *f)
 {
-	size_t n;
-	char *b = nm_strv_pack(&f->neuron_ids, &n);
-	pgp_bin(p, b, n);
-	p->owned[p->n - 1] = b;
-	b = nm_strv_pack(&f->synapse_ids, &n);
-	pgp_bin(p, b, n);
-	p->owned[p->n - 1] = b;
+	pgp_strv(p, &f->neuron_ids);
+	pgp_strv(p, &f->synapse_ids);
 	pgp_text(p, f->anchor_neuron_id);
 	pgp_time(p, f->time_start);
 	pgp_time(p, f->time_end);
@@ -106,9 +93,7 @@ static void bind_fiber(pgp_t *p, const nm_fiber_t *f)
 	pgp_dbl(p, f->salience);
 	pgp_int(p, f->frequency);
 	pgp_text(p, f->summary);
-	b = nm_strv_pack(&f->tags, &n);
-	pgp_bin(p, b, n);
-	p->owned[p->n - 1] = b;
+	pgp_strv(p, &f->tags);
 	pgp_text(p, f->metadata ? f->metadata : "{}");
 	pgp_int(p, f->created_at);
 }
@@ -187,15 +172,9 @@ static int fiber_key(nm_tx_t *tx, const char *id, nm_fiber_key_t *k, nm_err_t *e
 		PQclear(r);
 		return nm__not_found(err, "Fiber", id);
 	}
-	size_t n;
-	char *b;
 	k->seq = nm__pg_i64(r, 0, 0);
-	b = nm__pg_bytea(r, 0, 1, &n);
-	nm_strv_unpack(&k->neurons, b, n);
-	free(b);
-	b = nm__pg_bytea(r, 0, 2, &n);
-	nm_strv_unpack(&k->tags, b, n);
-	free(b);
+	nm__pg_strv(r, 0, 1, &k->neurons);
+	nm__pg_strv(r, 0, 2, &k->tags);
 	k->t0 = nm__pg_time(r, 0, 3);
 	k->t1 = nm__pg_time(r, 0, 4);
 	k->anchor = nm_xstrdup(PQgetvalue(r, 0, 5));
